@@ -1,0 +1,44 @@
+import { expect, test } from 'vitest'
+import { ConfigError, loadConfig } from '../../broker/config.js'
+
+const SECRET = 'service-secret-0123'
+
+test('defaults', () => {
+  expect(loadConfig({ GEOWARN_SERVICE_SECRET: SECRET })).toEqual({
+    host: '0.0.0.0',
+    mqttPort: 1883,
+    wsPort: 8083,
+    dataDir: './data',
+    serviceSecret: SECRET,
+    services: {}
+  })
+})
+
+test.each<[Record<string, string>, Record<string, unknown>]>([
+  [{ GEOWARN_MQTT_PORT: '0', GEOWARN_MQTT_WS_PORT: '0' }, { mqttPort: 0, wsPort: 0 }],
+  [{ GEOWARN_MQTT_WS_PORT: 'off' }, { wsPort: null }],
+  [{ GEOWARN_MQTT_WS_PORT: 'disabled' }, { wsPort: null }],
+  [{ GEOWARN_MQTT_WS_PORT: '' }, { wsPort: 8083 }],
+  [{ GEOWARN_MQTT_HOST: '127.0.0.1', GEOWARN_DATA_DIR: '/var/lib/geowarn' }, { host: '127.0.0.1', dataDir: '/var/lib/geowarn' }],
+  [{ GEOWARN_SERVICE_SECRET_RULES: 'rules-only-secret' }, { services: { rules: 'rules-only-secret' } }]
+])('%o', (env, expected) => {
+  expect(loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, ...env })).toMatchObject(expected)
+})
+
+test('every problem is listed, secrets are not echoed', () => {
+  let caught: unknown
+  try {
+    loadConfig({ GEOWARN_MQTT_PORT: 'abc', GEOWARN_MQTT_WS_PORT: '70000', GEOWARN_SERVICE_SECRET_INGEST: 'short' })
+  } catch (err) {
+    caught = err
+  }
+  expect(caught).toBeInstanceOf(ConfigError)
+  const err = caught as ConfigError
+  expect(err.code).toBe('GH_ERR_CONFIG')
+  expect(err.problems).toHaveLength(4)
+  expect(err.message).toMatch(/GEOWARN_MQTT_PORT: .*"abc"/)
+  expect(err.message).toMatch(/GEOWARN_MQTT_WS_PORT: .*"70000"/)
+  expect(err.message).toMatch(/GEOWARN_SERVICE_SECRET: is required/)
+  expect(err.message).toMatch(/GEOWARN_SERVICE_SECRET_INGEST: /)
+  expect(err.message).not.toContain('short')
+})
