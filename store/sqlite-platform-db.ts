@@ -1,0 +1,268 @@
+import { randomUUID } from 'node:crypto'
+import type pino from 'pino'
+import {
+  alertSchema,
+  deviceSchema,
+  provincePrefix,
+  regionCodeSchema,
+  siteLevelSchema,
+  siteSchema,
+  type Alert,
+  type Device,
+  type DevicePlacement,
+  type Dialect,
+  type RegistryFile,
+  type Site
+} from '../domain/index.js'
+import { migrate, PLATFORM_MIGRATIONS } from './migrations.js'
+import { USER_ROLES, type AlertFilter, type AuditEntry, type PlatformDb, type SiteLevelRecord, type User, type UserRole } from './platform-db.js'
+import { scopeLikePattern } from './scope-sql.js'
+import { decoyPasswordHash, hashDeviceSecret, hashPasswordSync, verifyDeviceSecret, verifyPassword } from './secrets.js'
+import { openSqlite } from './sqlite-open.js'
+import { StoreError } from './store-error.js'
+
+export interface PlatformDbOptions {
+  log?: pino.Logger
+}
+
+interface JsonRow {
+  json: string
+}
+interface PlacementRow {
+  id: string
+  site_id: string
+  dialect: Dialect
+  county: string
+}
+interface UserRow {
+  id: string
+  username: string
+  password_hash: string
+  role: UserRole
+  region: string
+  display_name: string
+}
+interface SiteLevelRow {
+  site_id: string
+  county: string
+  level: string
+  alert_id: string | null
+  since: number
+}
+interface AuditRow {
+  at: number
+  actor: string
+  action: string
+  target: string
+  detail: string
+}
+
+const ACTIVE_STATES = "('open', 'acknowledged')"
+
+/** A device hash nobody can match, so unknown devices cost the same HMAC as known ones. */
+const DECOY_DEVICE_HASH = hashDeviceSecret('decoy')
+
+/** The platform DB on SQLite (path may be `:memory:`). See store/platform-db.ts for the contract. */
+export function openPlatformDb(path: string, opts: PlatformDbOptions = {}): PlatformDb {
+  // FULL: alerts are written here before they are published (design.md "Delivery guarantees"), and
+  // platform writes are rare enough that an fsync per commit costs nothing that matters.
+  const db = openSqlite(path, { synchronous: 'FULL' })
+  const version = migrate(db, PLATFORM_MIGRATIONS)
+  opts.log?.child({ module: 'platform-db' }).info({ path, schemaVersion: version }, 'platform db open')
+
+  const st = {
+    upsertSite: db.prepare<[string, string, string]>(
+      'INSERT INTO sites (id, county, json) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET county = excluded.county, json = excluded.json'
+    ),
+    upsertDevice: db.prepare<[string, string, string, string, string | null]>(
+      `INSERT INTO devices (id, site_id, dialect, json, secret_hash) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET site_id = excluded.site_id, dialect = excluded.dialect, json = excluded.json,
+         secret_hash = COALESCE(excluded.secret_hash, devices.secret_hash)`
+    ),
+    getSite: db.prepare<[string], JsonRow>('SELECT json FROM sites WHERE id = ?'),
+    listSites: db.prepare<[], JsonRow>('SELECT json FROM sites ORDER BY id'),
+    listSitesIn: db.prepare<[string], JsonRow>('SELECT json FROM sites WHERE county LIKE ? ORDER BY id'),
+    getDevice: db.prepare<[string], JsonRow>('SELECT json FROM devices WHERE id = ?'),
+    listDevices: db.prepare<[], JsonRow>('SELECT json FROM devices ORDER BY id'),
+    listDevicesOf: db.prepare<[string], JsonRow>('SELECT json FROM devices WHERE site_id = ? ORDER BY id'),
+    placement: db.prepare<[string], PlacementRow>(
+      'SELECT d.id, d.site_id, d.dialect, s.county FROM devices d JOIN sites s ON s.id = d.site_id WHERE d.id = ?'
+    ),
+    setSecret: db.prepare<[string, string]>('UPDATE devices SET secret_hash = ? WHERE id = ?'),
+    getSecret: db.prepare<[string], { secret_hash: string | null }>('SELECT secret_hash FROM devices WHERE id = ?'),
+    saveAlert: db.prepare<[string, string, string, string, string, number, number, string]>(
+      `INSERT OR REPLACE INTO alerts (id, site_id, county, state, level, opened_at, updated_at, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+    ),
+    getAlert: db.prepare<[string], JsonRow>('SELECT json FROM alerts WHERE id = ?'),
+    activeAlert: db.prepare<[string], JsonRow>(
+      `SELECT json FROM alerts WHERE site_id = ? AND state IN ${ACTIVE_STATES} ORDER BY opened_at DESC LIMIT 1`
+    ),
+    setSiteLevel: db.prepare<[string, string, string, string | null, number]>(
+      'INSERT OR REPLACE INTO site_levels (site_id, county, level, alert_id, since) VALUES (?, ?, ?, ?, ?)'
+    ),
+    getSiteLevel: db.prepare<[string], SiteLevelRow>('SELECT * FROM site_levels WHERE site_id = ?'),
+    listSiteLevels: db.prepare<[], SiteLevelRow>('SELECT * FROM site_levels ORDER BY site_id'),
+    listSiteLevelsIn: db.prepare<[string], SiteLevelRow>('SELECT * FROM site_levels WHERE county LIKE ? ORDER BY site_id'),
+    insertUser: db.prepare<[string, string, string, string, string, string]>(
+      'INSERT INTO users (id, username, password_hash, role, region, display_name) VALUES (?, ?, ?, ?, ?, ?)'
+    ),
+    userByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
+    userById: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
+    countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
+    audit: db.prepare<[number, string, string, string, string]>(
+      'INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)'
+    ),
+    listAudit: db.prepare<[number], AuditRow>('SELECT at, actor, action, target, detail FROM audit ORDER BY seq DESC LIMIT ?')
+  }
+
+  const importRegistry = db.transaction((registry: RegistryFile) => {
+    for (const raw of registry.sites) {
+      const site = siteSchema.parse(raw)
+      st.upsertSite.run(site.id, site.county, JSON.stringify(site))
+    }
+    for (const raw of registry.devices) {
+      // deviceSchema strips `secret`: the plaintext never reaches the json column.
+      const device = deviceSchema.parse(raw)
+      const hash = raw.secret === undefined ? null : hashDeviceSecret(raw.secret)
+      st.upsertDevice.run(device.id, device.siteId, device.dialect, JSON.stringify(device), hash)
+    }
+    return { sites: registry.sites.length, devices: registry.devices.length }
+  })
+
+  let closed = false
+
+  return {
+    importRegistry: (registry) => importRegistry(registry),
+    getSite: (id) => parseOne(st.getSite.get(id), siteSchema.parse),
+    listSites: (scope) => {
+      const pattern = scopeLikePattern(scope)
+      const rows = pattern === undefined ? st.listSites.all() : st.listSitesIn.all(pattern)
+      return rows.map((r): Site => siteSchema.parse(JSON.parse(r.json)))
+    },
+    getDevice: (id) => parseOne(st.getDevice.get(id), deviceSchema.parse),
+    listDevices: (siteId) => {
+      const rows = siteId === undefined ? st.listDevices.all() : st.listDevicesOf.all(siteId)
+      return rows.map((r): Device => deviceSchema.parse(JSON.parse(r.json)))
+    },
+    getPlacement: (deviceId): DevicePlacement | undefined => {
+      const row = st.placement.get(deviceId)
+      if (row === undefined) return undefined
+      // `province` is the 2-digit prefix the canonical topics carry (domain/topics.ts `prov`).
+      return { deviceId: row.id, siteId: row.site_id, county: row.county, province: provincePrefix(row.county), dialect: row.dialect }
+    },
+    setDeviceSecret: (deviceId, secret) => {
+      const { changes } = st.setSecret.run(hashDeviceSecret(secret), deviceId)
+      if (changes === 0) throw new StoreError('GH_ERR_UNKNOWN_DEVICE', `unknown device ${deviceId}`)
+    },
+    verifyDeviceSecret: (deviceId, secret) => {
+      const stored = st.getSecret.get(deviceId)?.secret_hash ?? null
+      const matches = verifyDeviceSecret(secret, stored ?? DECOY_DEVICE_HASH)
+      return stored !== null && matches
+    },
+
+    saveAlert: (raw) => {
+      const a = alertSchema.parse(raw)
+      st.saveAlert.run(a.id, a.siteId, a.county, a.state, a.level, a.openedAt, a.updatedAt, JSON.stringify(a))
+    },
+    getAlert: (id) => parseOne(st.getAlert.get(id), alertSchema.parse),
+    activeAlertForSite: (siteId) => parseOne(st.activeAlert.get(siteId), alertSchema.parse),
+    listAlerts: (filter = {}) => listAlerts(db, filter),
+
+    setSiteLevel: (r) => {
+      const level = siteLevelSchema.parse(r.level)
+      st.setSiteLevel.run(r.siteId, r.county, level, r.alertId, r.since)
+    },
+    getSiteLevel: (siteId) => {
+      const row = st.getSiteLevel.get(siteId)
+      return row === undefined ? undefined : toSiteLevel(row)
+    },
+    listSiteLevels: (scope) => {
+      const pattern = scopeLikePattern(scope)
+      const rows = pattern === undefined ? st.listSiteLevels.all() : st.listSiteLevelsIn.all(pattern)
+      return rows.map(toSiteLevel)
+    },
+
+    createUser: (u) => {
+      if (!USER_ROLES.includes(u.role)) throw new StoreError('GH_ERR_BAD_USER', `unknown role ${String(u.role)}`)
+      if (!regionCodeSchema.safeParse(u.region).success) throw new StoreError('GH_ERR_BAD_USER', `bad region ${u.region}`)
+      if (u.username.length === 0 || u.password.length === 0) throw new StoreError('GH_ERR_BAD_USER', 'username and password are required')
+      if (st.userByName.get(u.username) !== undefined) {
+        throw new StoreError('GH_ERR_USERNAME_TAKEN', `username ${u.username} is taken`)
+      }
+      const user: User = { id: randomUUID(), username: u.username, role: u.role, region: u.region, displayName: u.displayName }
+      st.insertUser.run(user.id, user.username, hashPasswordSync(u.password), user.role, user.region, user.displayName)
+      return user
+    },
+    verifyUser: async (username, password) => {
+      const row = st.userByName.get(username)
+      if (row === undefined) {
+        // Pay one scrypt anyway, so timing does not tell which usernames exist.
+        await verifyPassword(password, await decoyPasswordHash())
+        return undefined
+      }
+      return (await verifyPassword(password, row.password_hash)) ? toUser(row) : undefined
+    },
+    getUser: (id) => {
+      const row = st.userById.get(id)
+      return row === undefined ? undefined : toUser(row)
+    },
+    countUsers: () => st.countUsers.get()?.n ?? 0,
+
+    audit: (e) => {
+      st.audit.run(e.at, e.actor, e.action, e.target, JSON.stringify(e.detail))
+    },
+    listAudit: (limit = 100) =>
+      st.listAudit.all(limit).map(
+        (r): AuditEntry => ({ at: r.at, actor: r.actor, action: r.action, target: r.target, detail: parseDetail(r.detail) })
+      ),
+
+    close: () => {
+      if (closed) return
+      closed = true
+      db.close()
+    }
+  }
+}
+
+function listAlerts(db: ReturnType<typeof openSqlite>, filter: AlertFilter): Alert[] {
+  const where: string[] = []
+  const params: (string | number)[] = []
+  const pattern = scopeLikePattern(filter.scope)
+  if (pattern !== undefined) {
+    where.push('county LIKE ?')
+    params.push(pattern)
+  }
+  if (filter.state === 'active') where.push(`state IN ${ACTIVE_STATES}`)
+  else if (filter.state !== undefined) {
+    where.push('state = ?')
+    params.push(filter.state)
+  }
+  if (filter.siteId !== undefined) {
+    where.push('site_id = ?')
+    params.push(filter.siteId)
+  }
+  // LIMIT -1 is SQLite for "no limit".
+  params.push(filter.limit ?? -1)
+  const sql = `SELECT json FROM alerts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY updated_at DESC, id LIMIT ?`
+  return db
+    .prepare<(string | number)[], JsonRow>(sql)
+    .all(...params)
+    .map((r) => alertSchema.parse(JSON.parse(r.json)))
+}
+
+function parseOne<T>(row: JsonRow | undefined, parse: (v: unknown) => T): T | undefined {
+  return row === undefined ? undefined : parse(JSON.parse(row.json))
+}
+
+function toSiteLevel(row: SiteLevelRow): SiteLevelRecord {
+  return { siteId: row.site_id, county: row.county, level: siteLevelSchema.parse(row.level), alertId: row.alert_id, since: row.since }
+}
+
+function toUser(row: UserRow): User {
+  return { id: row.id, username: row.username, role: row.role, region: row.region, displayName: row.display_name }
+}
+
+function parseDetail(json: string): Record<string, unknown> {
+  const v: unknown = JSON.parse(json)
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v }
+}
