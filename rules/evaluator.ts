@@ -1,0 +1,70 @@
+import type { Reading, SensorType } from '../domain/index.js'
+import type { SiteRules } from './site-rules.js'
+import type { Family } from './tables.js'
+
+/**
+ * The slot every hazard model plugs into. An evaluator owns one sensor channel's model state (rain
+ * windows, a displacement series …) and rates each of its indicators on every reading. The engine
+ * does the rest (persistence, dwell, site level), the same way for every evaluator.
+ */
+
+export interface IndicatorSpec {
+  /** Evidence name, e.g. `rain.1h`, `displacement.velocity`. */
+  readonly id: string
+  readonly family: Family
+  readonly unit: string
+  /** Index = level rank (1 blue … 4 red); NaN where the level is not used. Index 0 unused. */
+  readonly thresholds: Float64Array
+}
+
+/** Written in place by the channel on each reading: preallocated, so the hot path allocates nothing. */
+export interface Observation {
+  /** Set by the channel when it rated this indicator on this reading. */
+  updated: boolean
+  /** 0 none, 1 blue … 4 red. */
+  rank: number
+  value: number
+}
+
+/** `evaluated`: observations written; the others mean the reading changed nothing. */
+export type UpdateOutcome = 'evaluated' | 'duplicate' | 'stale' | 'invalid' | 'insufficient'
+
+export interface Channel {
+  readonly indicators: readonly IndicatorSpec[]
+  /** Same length and order as `indicators`. */
+  readonly observations: readonly Observation[]
+  update(reading: Reading): UpdateOutcome
+}
+
+export interface Evaluator {
+  readonly id: string
+  readonly sensorTypes: readonly SensorType[]
+  createChannel(rules: SiteRules, type: SensorType): Channel
+}
+
+export type EvaluatorRegistry = ReadonlyMap<SensorType, Evaluator>
+
+export function createRegistry(evaluators: readonly Evaluator[]): EvaluatorRegistry {
+  const registry = new Map<SensorType, Evaluator>()
+  for (const e of evaluators) {
+    for (const type of e.sensorTypes) {
+      const taken = registry.get(type)
+      if (taken !== undefined) throw new Error(`sensor type ${type} has two evaluators: ${taken.id} and ${e.id}`)
+      registry.set(type, e)
+    }
+  }
+  return registry
+}
+
+export function newObservations(count: number): Observation[] {
+  return Array.from({ length: count }, () => ({ updated: false, rank: 0, value: Number.NaN }))
+}
+
+/** Highest level rank whose threshold `value` reaches (≥); 0 when none. */
+export function rankOf(value: number, thresholds: Float64Array): number {
+  for (let r = thresholds.length - 1; r >= 1; r--) {
+    const t = thresholds[r] as number
+    if (value >= t) return r
+  }
+  return 0
+}

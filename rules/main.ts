@@ -1,0 +1,45 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import pino from 'pino'
+import { openPlatformDb } from '../store/sqlite-platform-db.js'
+import { buildRules, type RulesHandle } from './app.js'
+import { loadConfig } from './config.js'
+
+/** The rules engine as its own process (docker-compose); `geowarn start` composes buildRules instead. */
+const log = pino({ name: 'geowarn-rules', level: process.env.GEOWARN_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'mqttPassword', '*.mqttPassword'] })
+
+let config
+try {
+  config = loadConfig(process.env)
+} catch (err) {
+  log.fatal({ err }, 'cannot start the rules engine')
+  process.exit(1)
+}
+
+mkdirSync(config.dataDir, { recursive: true })
+const db = openPlatformDb(path.join(config.dataDir, 'platform.db'), { log })
+let rules: RulesHandle
+try {
+  rules = await buildRules(config, { db, log })
+} catch (err) {
+  log.fatal({ err }, 'cannot start the rules engine')
+  db.close()
+  process.exit(1)
+}
+
+let stopping = false
+async function stop(signal: NodeJS.Signals): Promise<void> {
+  if (stopping) return
+  stopping = true
+  log.info({ signal, stats: rules.stats() }, 'stopping')
+  try {
+    await rules.close()
+    db.close()
+    process.exit(0)
+  } catch (err) {
+    log.error({ err }, 'unclean shutdown')
+    process.exit(1)
+  }
+}
+process.on('SIGINT', (s) => void stop(s))
+process.on('SIGTERM', (s) => void stop(s))

@@ -1,0 +1,42 @@
+import { describe, expect, test } from 'vitest'
+import { ConfigError, loadConfig } from '../../rules/config.js'
+
+const SECRET = 'a-service-secret-of-16+'
+
+describe('rules config', () => {
+  test('defaults, with the shared service secret', () => {
+    expect(loadConfig({ GEOWARN_SERVICE_SECRET: SECRET })).toEqual({
+      mqttUrl: 'mqtt://127.0.0.1:1883',
+      mqttUsername: 'svc:rules',
+      mqttPassword: SECRET,
+      mqttClientId: 'geowarn-rules',
+      dataDir: './data',
+      rulesFile: 'config/rules-default.json',
+      province: '+'
+    })
+  })
+
+  test('the per-service secret and the MQTT port', () => {
+    const c = loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_SERVICE_SECRET_RULES: `${SECRET}-rules`, GEOWARN_MQTT_PORT: '1999', GEOWARN_RULES_PROVINCE: '43' })
+    expect(c).toMatchObject({ mqttPassword: `${SECRET}-rules`, mqttUrl: 'mqtt://127.0.0.1:1999', province: '43' })
+  })
+
+  test('every problem listed, the secret never echoed', () => {
+    let error: unknown
+    try {
+      loadConfig({ GEOWARN_SERVICE_SECRET: 'short-secret', GEOWARN_MQTT_URL: 'http://x', GEOWARN_RULES_PROVINCE: '4' })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const problems = (error as ConfigError).problems
+    expect(problems).toHaveLength(3)
+    expect(problems.join('\n')).not.toContain('short-secret')
+    expect(problems).toContain('GEOWARN_SERVICE_SECRET: a service secret needs at least 16 characters')
+    expect(problems).toContain('GEOWARN_RULES_PROVINCE: a province is 2 digits or + (got "4")')
+  })
+
+  test('a missing secret is required', () => {
+    expect(() => loadConfig({})).toThrow(/GEOWARN_SERVICE_SECRET: is required/)
+  })
+})
