@@ -43,27 +43,27 @@ export function canPublish(principal: Principal, topic: string): boolean {
     const id = principal.placement.deviceId
     return topic === topics.nativeData(id) || topic === topics.nativeStatus(id) || topic === DP_TOPIC
   }
-  if (principal.role === 'dashboard') return isAlertEventTopic(topic)
+  if (principal.role === 'dashboard') return isSiteTopic(topic)
   if (principal.role !== 'rules') return false
   return isRulesTopic(topic)
 }
 
 /**
  * The dashboard publishes the officers' lifecycle actions (acknowledged, escalated, resolved) as
- * alert events, so that rules and every other dashboard instance hear them; nothing else.
+ * alert events, so that rules and every other dashboard instance hear them, and the site's state
+ * when an officer closes its alert; nothing else.
  */
-function isAlertEventTopic(topic: string): boolean {
-  const site = parseSiteTopic(topic, 'alert')
+function isSiteTopic(topic: string): boolean {
+  const p = topic.split('/')
+  if (p[0] !== 'gh' || (p[1] !== 'alert' && p[1] !== 'alert-state')) return false
+  const site = parseSiteTopic(topic, p[1])
   return site.ok && site.value.county.startsWith(site.value.prov) && isId(site.value.siteId)
 }
 
 /** Rules publishes alerts, site states, public warnings and commands to concrete devices. */
 function isRulesTopic(topic: string): boolean {
   const p = topic.split('/')
-  if (p[0] === 'gh' && (p[1] === 'alert' || p[1] === 'alert-state')) {
-    const site = parseSiteTopic(topic, p[1])
-    return site.ok && site.value.county.startsWith(site.value.prov) && isId(site.value.siteId)
-  }
+  if (p[0] === 'gh' && (p[1] === 'alert' || p[1] === 'alert-state')) return isSiteTopic(topic)
   if (p.length === 4 && p[0] === 'gh' && p[1] === 'public') {
     return /^\d{6}$/.test(p[2] ?? '') && isId(p[3])
   }

@@ -103,7 +103,7 @@ describe('services publish', () => {
     [ingest, 'gh/alert/43/431129/JH-001', false],
     [dashboard, 'gh/alert/43/431129/JH-001', true],
     [dashboard, 'gh/alert/43/431129/+', false],
-    [dashboard, 'gh/alert-state/43/431129/JH-001', false],
+    [dashboard, 'gh/alert-state/43/431129/JH-001', true],
     [dashboard, 'gh/public/431129/G1', false],
     [dashboard, 'gh/dev/N-01/cmd', false],
     [dashboard, 'gh/presence/43/431129/JH-001/N-01', false]

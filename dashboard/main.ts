@@ -1,0 +1,41 @@
+import { join } from 'node:path'
+import pino from 'pino'
+import { openPlatformDb } from '../store/sqlite-platform-db.js'
+import { openSqliteReadingsStore } from '../store/sqlite-readings-store.js'
+import { buildDashboard } from './app.js'
+import { loadConfig } from './config.js'
+
+/** The dashboard as its own process (docker-compose); `geowarn start` composes app.ts instead. */
+async function main(): Promise<void> {
+  const log = pino({ name: 'geowarn-dashboard', level: process.env.GEOWARN_LOG_LEVEL ?? 'info', redact: ['req.headers.authorization', 'req.headers.cookie'] })
+  const config = loadConfig(process.env)
+  const dataDir = process.env.GEOWARN_DATA_DIR ?? './data'
+  const db = openPlatformDb(join(dataDir, 'platform.db'), { log })
+  const readings = openSqliteReadingsStore(join(dataDir, 'readings.db'))
+  const dashboard = await buildDashboard(config, { db, readings, log })
+
+  let stopping = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'stopping')
+    dashboard
+      .close()
+      .then(() => readings.close())
+      .then(() => {
+        db.close()
+        process.exit(0)
+      })
+      .catch((err: unknown) => {
+        log.error({ err }, 'unclean stop')
+        process.exit(1)
+      })
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+main().catch((err: unknown) => {
+  pino({ name: 'geowarn-dashboard' }).fatal({ err }, 'dashboard failed to start')
+  process.exit(1)
+})
