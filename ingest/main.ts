@@ -1,0 +1,43 @@
+import path from 'node:path'
+import pino from 'pino'
+import { openSqliteReadingsStore } from '../store/sqlite-readings-store.js'
+import { buildIngest } from './app.js'
+import { loadConfig } from './config.js'
+
+/**
+ * Standalone ingest process. Readings go to SQLite under GEOWARN_DATA_DIR (design.md "Running");
+ * the InfluxDB store is selected here once it exists (GEOWARN_INFLUX_URL).
+ */
+const log = pino({ name: 'geowarn-ingest', level: process.env.GEOWARN_LOG_LEVEL ?? 'info', redact: ['mqttPassword'] })
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env)
+  if (process.env.GEOWARN_INFLUX_URL) log.warn('GEOWARN_INFLUX_URL is set, but the InfluxDB readings store is not available yet: using SQLite')
+  const dataDir = process.env.GEOWARN_DATA_DIR ?? './data'
+  const store = openSqliteReadingsStore(path.join(dataDir, 'readings.db'), { log })
+  const ingest = await buildIngest(config, { store, log })
+
+  let stopping = false
+  const stop = (signal: string): void => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal, stats: ingest.stats() }, 'stopping')
+    ingest
+      .close()
+      .then(() => store.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'unclean shutdown')
+          process.exit(1)
+        }
+      )
+  }
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
+}
+
+main().catch((err: unknown) => {
+  log.fatal({ err }, 'ingest failed to start')
+  process.exit(1)
+})

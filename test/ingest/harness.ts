@@ -1,0 +1,169 @@
+import { createServer, type AddressInfo } from 'node:net'
+import { Writable } from 'node:stream'
+import { Aedes, type Client } from 'aedes'
+import mqtt, { type MqttClient } from 'mqtt'
+import pino from 'pino'
+import type { DeviceStatus, Reading } from '../../domain/readings.js'
+import { ingestConfigSchema, type IngestConfig, type IngestConfigInput } from '../../ingest/config.js'
+import type { ReadingsStore } from '../../store/readings-store.js'
+
+export interface TestBroker {
+  broker: Aedes
+  url: string
+  /** Resolves after `n` PUBACKs from the client `clientId` have reached the broker. */
+  acksFrom(clientId: string, n: number): Promise<void>
+  /** PUBACKs seen from `clientId` so far. */
+  ackCount(clientId: string): number
+  /** Closes the broker side of a client's connection; resolves when that client is back. */
+  dropAndAwaitReconnect(clientId: string): Promise<void>
+  close(): Promise<void>
+}
+
+/** A bare Aedes on a TCP port picked by the OS: no auth, no topic rewrite (not our broker app). */
+export async function startBroker(): Promise<TestBroker> {
+  const broker = await Aedes.createBroker()
+  const server = createServer(broker.handle)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const acks = new Map<string, number>()
+  // aedes lib/handlers/puback.js emits 'ack' when a subscriber's PUBACK arrives.
+  broker.on('ack', (_packet, client) => acks.set(client.id, (acks.get(client.id) ?? 0) + 1))
+  const connected = new Map<string, Client>()
+  broker.on('clientReady', (client) => connected.set(client.id, client))
+  return {
+    broker,
+    url: `mqtt://127.0.0.1:${port}`,
+    ackCount: (clientId) => acks.get(clientId) ?? 0,
+    dropAndAwaitReconnect: (clientId) =>
+      new Promise((resolve, reject) => {
+        const current = connected.get(clientId)
+        if (current === undefined) return reject(new Error(`${clientId} is not connected`))
+        const onReady = (c: Client): void => {
+          if (c.id !== clientId || c === current) return
+          broker.off('clientReady', onReady)
+          resolve()
+        }
+        broker.on('clientReady', onReady)
+        current.close()
+      }),
+    acksFrom: (clientId, n) =>
+      new Promise((resolve) => {
+        const check = (): void => {
+          if ((acks.get(clientId) ?? 0) < n) return
+          broker.off('ack', check)
+          resolve()
+        }
+        broker.on('ack', check)
+        check()
+      }),
+    close: async () => {
+      await new Promise<void>((resolve) => broker.close(() => resolve()))
+      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
+    }
+  }
+}
+
+export async function startPublisher(url: string): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { clientId: `dev-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0 })
+}
+
+export interface LogCapture {
+  log: pino.Logger
+  lines: Array<Record<string, unknown>>
+  warnings(): Array<Record<string, unknown>>
+}
+
+/** A real pino logger writing JSON lines into an array, so tests assert on what is logged. */
+export function captureLog(): LogCapture {
+  const lines: Array<Record<string, unknown>> = []
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
+      done()
+    }
+  })
+  const log = pino({ level: 'debug' }, sink)
+  return { log, lines, warnings: () => lines.filter((l) => l.level === 40) }
+}
+
+let clientSeq = 0
+export function testConfig(url: string, overrides: Partial<IngestConfigInput> = {}): IngestConfig {
+  clientSeq += 1
+  return ingestConfigSchema.parse({
+    mqttUrl: url,
+    mqttPassword: 'test-secret',
+    clientId: `ingest-test-${process.pid}-${clientSeq}`,
+    batchMaxWaitMs: 5,
+    retryBaseMs: 5,
+    retryMaxMs: 20,
+    ...overrides
+  })
+}
+
+/**
+ * Fault injection around a real store (not a mock of ingest): fails the next `failNext` writes,
+ * or holds writes until `release()`; records every call that reached it.
+ */
+export class FaultyStore implements ReadingsStore {
+  readonly kind: ReadingsStore['kind']
+  readonly events: string[] = []
+  readonly writeSizes: number[] = []
+  failNext = 0
+  #gate: Promise<void> | undefined
+  #open: (() => void) | undefined
+  #entered: Array<() => void> = []
+
+  constructor(readonly inner: ReadingsStore) {
+    this.kind = inner.kind
+  }
+
+  /** Writes wait from now on until `release()`. */
+  hold(): void {
+    this.#gate = new Promise((resolve) => (this.#open = resolve))
+  }
+
+  release(): void {
+    this.#open?.()
+    this.#gate = undefined
+  }
+
+  /** Resolves when the next write call reaches the store. */
+  nextWrite(): Promise<void> {
+    return new Promise((resolve) => this.#entered.push(resolve))
+  }
+
+  async write(readings: readonly Reading[]): Promise<void> {
+    for (const f of this.#entered.splice(0)) f()
+    if (this.#gate !== undefined) await this.#gate
+    if (this.failNext > 0) {
+      this.failNext -= 1
+      this.events.push('write-failed')
+      throw new Error('injected store failure')
+    }
+    await this.inner.write(readings)
+    this.writeSizes.push(readings.length)
+    this.events.push('write-ok')
+  }
+
+  writeStatuses(statuses: readonly DeviceStatus[]): Promise<void> {
+    return this.inner.writeStatuses(statuses)
+  }
+  query(...a: Parameters<ReadingsStore['query']>): ReturnType<ReadingsStore['query']> {
+    return this.inner.query(...a)
+  }
+  aggregate(...a: Parameters<ReadingsStore['aggregate']>): ReturnType<ReadingsStore['aggregate']> {
+    return this.inner.aggregate(...a)
+  }
+  latest(siteId: string): Promise<Reading[]> {
+    return this.inner.latest(siteId)
+  }
+  latestStatuses(siteId: string): Promise<DeviceStatus[]> {
+    return this.inner.latestStatuses(siteId)
+  }
+  ping(): Promise<boolean> {
+    return this.inner.ping()
+  }
+  close(): Promise<void> {
+    return this.inner.close()
+  }
+}
