@@ -52,7 +52,7 @@ export async function runDemo(args: string[]): Promise<number> {
     platform.db.createUser({ ...DEMO_ADMIN, role: 'admin', region: '000000', displayName: '演示管理员' })
   }
   const sim = await startSim(platform, values.scenario ?? DEMO_SCENARIO)
-  const http = (platform.httpUrl ?? '').replace('0.0.0.0', 'localhost')
+  const http = (platform.httpUrl ?? '').replace(/\/\/(0\.0\.0\.0|127\.0\.0\.1)\b/, '//localhost')
   console.log(
     [
       '',

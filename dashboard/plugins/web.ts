@@ -19,7 +19,15 @@ export async function installWeb(fastify: FastifyInstance, webRoot: string): Pro
 
   fastify.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?', 1)[0] ?? req.url
-    const isPage = (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/') && path !== '/api' && !path.startsWith('/socket.io')
+    // A missing file (`/assets/old-hash.js`, `/favicon.ico`) is a 404, not the page: a stale
+    // bundle must fail visibly rather than be fed HTML.
+    const lastSegment = path.slice(path.lastIndexOf('/') + 1)
+    const isPage =
+      (req.method === 'GET' || req.method === 'HEAD') &&
+      !path.startsWith('/api/') &&
+      path !== '/api' &&
+      !path.startsWith('/socket.io') &&
+      !lastSegment.includes('.')
     if (!isPage) return reply.code(404).send({ code: 'GH_ERR_NOT_FOUND', message: `no route ${req.method} ${path}` })
     if (built) return reply.code(200).sendFile('index.html')
     return reply.code(200).type('text/html; charset=utf-8').send(NOT_BUILT_PAGE)

@@ -33,7 +33,9 @@ test.each([
 test.each([
   ['GET', '/api/unknown'],
   ['POST', '/sites/site-a'],
-  ['GET', '/socket.io-nothing']
+  ['GET', '/socket.io-nothing'],
+  ['GET', '/assets/index-stale.js'],
+  ['GET', '/favicon.ico']
 ])('%s %s is a JSON 404, not the app', async (method, url) => {
   const res = await h.dashboard.fastify.inject({ method: method as 'GET' | 'POST', url })
   expect(res.statusCode).toBe(404)

@@ -1,12 +1,10 @@
 import { once } from 'node:events'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { createServer, type AddressInfo, type Server } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { Aedes } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import pino from 'pino'
-import { build } from 'vite'
+import { buildWebApp } from './chromium.js'
 import { buildDashboard, type DashboardHandle } from '../../dashboard/app.js'
 import { parseConfig } from '../../dashboard/config.js'
 import {
@@ -119,8 +117,7 @@ async function seedReadings(readings: ReadingsStore, now: number): Promise<void>
 }
 
 export async function startStack(repoRoot: string): Promise<Stack> {
-  const webRoot = await mkdtemp(join(tmpdir(), 'geowarn-web-'))
-  await build({ configFile: join(repoRoot, 'dashboard/web/vite.config.ts'), logLevel: 'warn', build: { outDir: webRoot, emptyOutDir: true } })
+  const webRoot = await buildWebApp(repoRoot)
 
   const broker = await Aedes.createBroker()
   const server: Server = createServer(broker.handle)

@@ -1,10 +1,10 @@
-import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { provincePrefix, topics } from '../../domain/index.js'
+import { haveChromium, launchChromium, requireChromium } from './chromium.js'
 import { alertOf, HUNAN_OFFICER, JIANGHUA, LINGLING, NINGXIANG, PASSWORD, raiseAlert, startStack, type Stack } from './browser-stack.js'
 
 /**
@@ -12,20 +12,10 @@ import { alertOf, HUNAN_OFFICER, JIANGHUA, LINGLING, NINGXIANG, PASSWORD, raiseA
  * a duty officer sees and does during a storm, asserted on the page and on what the server stored.
  */
 
-const CHROMIUM_PATH = '/usr/bin/chromium'
-const haveChromium = existsSync(CHROMIUM_PATH)
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 const resultsDir = join(repoRoot, 'test-results')
 
-if (!haveChromium) {
-  if (process.env.CI) {
-    test('headless Chromium is installed for the browser tests', () => {
-      expect.fail(`no Chromium at ${CHROMIUM_PATH}: install it (apt-get install chromium); CI must not skip the browser tests`)
-    })
-  } else {
-    console.warn(`[browser.test] SKIPPED: no Chromium at ${CHROMIUM_PATH} (apt-get install chromium). With CI set this fails instead.`)
-  }
-}
+requireChromium('browser')
 
 describe.skipIf(!haveChromium)('dashboard web app in headless Chromium', () => {
   let stack: Stack
@@ -35,10 +25,7 @@ describe.skipIf(!haveChromium)('dashboard web app in headless Chromium', () => {
   beforeAll(async () => {
     await mkdir(resultsDir, { recursive: true })
     stack = await startStack(repoRoot)
-    browser = await chromium.launch({
-      executablePath: CHROMIUM_PATH,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
-    })
+    browser = await launchChromium()
   }, 180_000)
 
   afterAll(async () => {
