@@ -1,12 +1,14 @@
 import type { Reading, SensorType } from '../domain/index.js'
 import { newObservations, rankOf, type Channel, type Evaluator, type IndicatorSpec } from './evaluator.js'
+import { robustResiduals } from './robust-line.js'
 import type { SiteRules } from './site-rules.js'
 
 /**
  * Displacement velocity (domain.md §3): v = ΔU/Δt over real elapsed time, never per sample count,
  * smoothed by a trailing least-squares fit. U is the GNSS horizontal resultant √(dx² + dy²), the
  * crack opening, or the deep displacement along the slide. The fit uses the samples of the last
- * `spanMs`; when that holds fewer than `minSamples`, the last `minSamples` within `lookbackMs`.
+ * `spanMs`; when that holds fewer than `minSamples`, the last `minSamples` within `lookbackMs`; no
+ * grade until the fitted samples span `minSpanMs`. GNSS gross errors are rejected before the fit.
  * Levels compare |v|: a crack that closes fast is moving too.
  */
 
@@ -34,23 +36,69 @@ export function displacementMm(type: SensorType, fields: Readonly<Record<string,
 
 export type SeriesAddOutcome = 'added' | 'replaced' | 'duplicate' | 'stale' | 'invalid'
 
+/** `suspect`: the newest sample looks like a gross error; it is judged again once a newer one comes. */
+export type FitOutcome = 'fitted' | 'insufficient' | 'suspect'
+
 export interface RegressionSettings {
   spanMs: number
   minSamples: number
   maxSamples: number
   lookbackMs: number
+  /** The fitted samples must span at least this (unless the ring is full): 5 samples 5 min apart turn 0.3 mm noise into tens of mm/day. */
+  minSpanMs: number
 }
 
-/** A time-ordered ring of the last `maxSamples` samples of one channel. */
+export interface GrossErrorSettings {
+  /** Reject beyond k·σ, σ = 1.4826·MAD of the residuals against a robust line (domain.md §3: 3σ). */
+  k: number
+  /** …but never within this many mm of the line, so a perfectly smooth series keeps its samples. */
+  floorMm: number
+}
+
+/** Below this many samples a median-of-slopes line is not robust: the filter stands aside. */
+const MIN_FILTER_SAMPLES = 5
+const MAX_FILTER_PASSES = 4
+
+/**
+ * A time-ordered ring of the last `maxSamples` samples of one channel. With `grossError` set, each
+ * fit first rejects isolated gross errors: a sample whose residual against a robust line of the fit
+ * window exceeds max(k·σ, floorMm), unless a neighbour departs to the same side (a real step or
+ * acceleration moves consecutive samples together; a bad fix stands alone). Rejected samples are
+ * marked in the ring and never used again; the newest sample, having no newer neighbour yet, is only
+ * held back (`suspect`) until the next one arrives.
+ */
 export class DisplacementSeries {
   private readonly ts: Float64Array
   private readonly mm: Float64Array
+  private readonly bad: Uint8Array
   private start = 0
   private count = 0
+  // Scratch for the fit window (oldest first), preallocated so the hot path allocates nothing.
+  private readonly winDays: Float64Array
+  private readonly winMm: Float64Array
+  private readonly winResidual: Float64Array
+  private readonly winScratch: Float64Array
+  private readonly winSlot: Int32Array
+  /** Last fitted velocity, mm/day. */
+  velocity = Number.NaN
+  /** Its standard error from the fit's residual scatter, mm/day. */
+  velocitySe = Number.NaN
+  /** Samples rejected as gross errors so far. */
+  rejected = 0
 
-  constructor(private readonly settings: RegressionSettings) {
-    this.ts = new Float64Array(settings.maxSamples)
-    this.mm = new Float64Array(settings.maxSamples)
+  constructor(
+    private readonly settings: RegressionSettings,
+    private readonly grossError?: GrossErrorSettings
+  ) {
+    const n = settings.maxSamples
+    this.ts = new Float64Array(n)
+    this.mm = new Float64Array(n)
+    this.bad = new Uint8Array(n)
+    this.winDays = new Float64Array(n)
+    this.winMm = new Float64Array(n)
+    this.winResidual = new Float64Array(n)
+    this.winScratch = new Float64Array(n)
+    this.winSlot = new Int32Array(n)
   }
 
   get size(): number {
@@ -72,6 +120,7 @@ export class DisplacementSeries {
       const j = this.at(p)
       if (this.mm[j] === mm) return 'duplicate'
       this.mm[j] = mm
+      this.bad[j] = 0
       return 'replaced'
     }
     if (this.count === cap) {
@@ -86,68 +135,144 @@ export class DisplacementSeries {
       const to = this.at(i + 1)
       this.ts[to] = this.ts[from] as number
       this.mm[to] = this.mm[from] as number
+      this.bad[to] = this.bad[from] as number
     }
     const j = this.at(p + 1)
     this.ts[j] = tsMs
     this.mm[j] = mm
+    this.bad[j] = 0
     this.count++
     return 'added'
   }
 
-  /** Smoothed velocity at the newest sample, mm/day; NaN while there are too few samples. */
+  /** Smoothed velocity at the newest sample, mm/day; NaN unless the fit succeeds. */
   velocityMmPerDay(): number {
+    return this.fit() === 'fitted' ? this.velocity : Number.NaN
+  }
+
+  /** Fit the trailing window; on `fitted`, `velocity` holds the result. */
+  fit(): FitOutcome {
+    for (let pass = 0; pass < MAX_FILTER_PASSES; pass++) {
+      const m = this.selectWindow()
+      if (m === 0) return 'insufficient'
+      const verdict = this.grossError === undefined || m < MIN_FILTER_SAMPLES ? 'clean' : this.rejectGrossErrors(m, this.grossError)
+      if (verdict === 'marked') continue
+      if (verdict === 'suspect') return 'suspect'
+      return this.fitWindow(m)
+    }
+    return 'insufficient'
+  }
+
+  /** Copies the fit window (good samples only) into the scratch arrays; its size, or 0 if too few. */
+  private selectWindow(): number {
     const { spanMs, minSamples, lookbackMs } = this.settings
-    if (this.count < minSamples) return Number.NaN
+    if (this.count < minSamples) return 0
     const newest = this.ts[this.at(this.count - 1)] as number
     let inSpan = 0
     let inLookback = 0
     for (let i = this.count - 1; i >= 0; i--) {
-      const age = newest - (this.ts[this.at(i)] as number)
+      const slot = this.at(i)
+      const age = newest - (this.ts[slot] as number)
       if (age > lookbackMs) break
+      if (this.bad[slot] === 1) continue
       inLookback++
       if (age <= spanMs) inSpan++
     }
     const m = inSpan >= minSamples ? inSpan : Math.min(minSamples, inLookback)
-    if (m < minSamples) return Number.NaN
-    // Least squares on (days since newest, mm); centred sums keep the precision of epoch times.
+    if (m < minSamples) return 0
+    let w = m
+    for (let i = this.count - 1; i >= 0 && w > 0; i--) {
+      const slot = this.at(i)
+      if (this.bad[slot] === 1) continue
+      w--
+      // Days since the newest sample: small numbers keep the precision of epoch times.
+      this.winDays[w] = ((this.ts[slot] as number) - newest) / DAY_MS
+      this.winMm[w] = this.mm[slot] as number
+      this.winSlot[w] = slot
+    }
+    return m
+  }
+
+  private rejectGrossErrors(m: number, g: GrossErrorSettings): 'clean' | 'marked' | 'suspect' {
+    const sigmaMm = robustResiduals(this.winDays, this.winMm, m, this.winResidual, this.winScratch)
+    const limitMm = Math.max(g.k * sigmaMm, g.floorMm)
+    // A neighbour departing the same way by half the limit marks a real movement: a smooth curve
+    // (the rise toward failure) crosses the limit one sample at a time; a bad fix's neighbours stay put.
+    const supportMm = limitMm / 2
+    const res = this.winResidual
+    let marked = false
+    // The oldest sample of the window has no older neighbour here; it was judged while in the middle.
+    for (let i = 1; i < m; i++) {
+      const r = res[i] as number
+      if (Math.abs(r) <= limitMm) continue
+      const side = r > 0 ? 1 : -1
+      if ((res[i - 1] as number) * side > supportMm || (i + 1 < m && (res[i + 1] as number) * side > supportMm)) continue
+      if (i === m - 1) return marked ? 'marked' : 'suspect'
+      this.bad[this.winSlot[i] as number] = 1
+      this.rejected++
+      marked = true
+    }
+    return marked ? 'marked' : 'clean'
+  }
+
+  private fitWindow(m: number): FitOutcome {
+    const first = this.winSlot[0] as number
+    const spanMs = ((this.winDays[m - 1] as number) - (this.winDays[0] as number)) * DAY_MS
+    // A full ring at a fast rate may cover less than minSpanMs: grade over what it holds (see rules-default.md).
+    const ringLimited = this.count === this.ts.length && first === this.at(0)
+    if (spanMs < this.settings.minSpanMs && !ringLimited) return 'insufficient'
     let sumT = 0
     let sumU = 0
-    for (let i = this.count - m; i < this.count; i++) {
-      sumT += ((this.ts[this.at(i)] as number) - newest) / DAY_MS
-      sumU += this.mm[this.at(i)] as number
+    for (let i = 0; i < m; i++) {
+      sumT += this.winDays[i] as number
+      sumU += this.winMm[i] as number
     }
     const meanT = sumT / m
     const meanU = sumU / m
     let sxx = 0
     let sxy = 0
-    for (let i = this.count - m; i < this.count; i++) {
-      const dt = ((this.ts[this.at(i)] as number) - newest) / DAY_MS - meanT
+    let syy = 0
+    for (let i = 0; i < m; i++) {
+      const dt = (this.winDays[i] as number) - meanT
+      const du = (this.winMm[i] as number) - meanU
       sxx += dt * dt
-      sxy += dt * ((this.mm[this.at(i)] as number) - meanU)
+      sxy += dt * du
+      syy += du * du
     }
-    return sxx > 0 ? sxy / sxx : Number.NaN
+    if (!(sxx > 0)) return 'insufficient'
+    this.velocity = sxy / sxx
+    // Residual sum of squares = syy − v·sxy; m ≥ 3 (tables.ts) leaves m − 2 degrees of freedom.
+    this.velocitySe = Math.sqrt(Math.max(0, syy - this.velocity * sxy) / (m - 2) / sxx)
+    return 'fitted'
   }
 }
 
 function createDisplacementChannel(rules: SiteRules, type: SensorType): Channel {
-  const series = new DisplacementSeries(rules.regression)
+  const series = new DisplacementSeries(rules.regression, rules.grossError.sensorTypes.includes(type) ? rules.grossError : undefined)
   const indicators: IndicatorSpec[] = [
     { id: DISPLACEMENT_INDICATOR, family: 'displacement', unit: VELOCITY_UNIT, thresholds: rules.velocityMmPerDay }
   ]
   const observations = newObservations(1)
   const o = observations[0] as (typeof observations)[0]
+  let reported = 0
   return {
     indicators,
     observations,
+    takeRejected() {
+      const n = series.rejected - reported
+      reported = series.rejected
+      return n
+    },
     update(reading: Reading) {
       const u = displacementMm(type, reading.fields)
       if (u === undefined) return 'insufficient'
       const outcome = series.add(reading.ts, u)
       if (outcome !== 'added' && outcome !== 'replaced') return outcome
-      const v = series.velocityMmPerDay()
-      if (Number.isNaN(v)) return 'insufficient'
-      o.value = Math.abs(v)
-      o.rank = rankOf(o.value, rules.velocityMmPerDay)
+      const fitted = series.fit()
+      if (fitted !== 'fitted') return fitted
+      o.value = Math.abs(series.velocity)
+      // A velocity within noise of zero is no movement, whatever its size (short spans, noisy sensors).
+      o.rank = o.value >= rules.minStandardErrors * series.velocitySe ? rankOf(o.value, rules.velocityMmPerDay) : 0
       o.updated = true
       return 'evaluated'
     }

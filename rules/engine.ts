@@ -38,6 +38,10 @@ export interface EngineStats {
   stale: number
   invalid: number
   insufficient: number
+  /** Held back as a possible gross error until a newer sample confirms or clears it. */
+  suspect: number
+  /** Samples rejected as gross errors by a channel's robust filter (domain.md §3). */
+  grossErrors: number
   /** No evaluator for the sensor type (yet). */
   unsupported: number
   transitions: number
@@ -83,7 +87,7 @@ export function createEngine(
   const defaultRules = compileSiteRules(tables)
   const states = new Map<string, SiteState>()
   const problems: string[] = []
-  const stats: EngineStats = { readings: 0, evaluated: 0, duplicate: 0, stale: 0, invalid: 0, insufficient: 0, unsupported: 0, transitions: 0, sites: 0 }
+  const stats: EngineStats = { readings: 0, evaluated: 0, duplicate: 0, stale: 0, invalid: 0, insufficient: 0, suspect: 0, grossErrors: 0, unsupported: 0, transitions: 0, sites: 0 }
 
   function upsertSite(site: SiteInput): string[] {
     const resolved = resolveSiteRules(tables, site.id, site.rules)
@@ -151,6 +155,7 @@ export function createEngine(
     }
     if (ch.type !== r.type) return count('invalid')
     const outcome = ch.channel.update(r)
+    if (ch.channel.takeRejected !== undefined) stats.grossErrors += ch.channel.takeRejected()
     if (outcome !== 'evaluated') return count(outcome)
     stats.evaluated++
 

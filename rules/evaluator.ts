@@ -26,14 +26,19 @@ export interface Observation {
   value: number
 }
 
-/** `evaluated`: observations written; the others mean the reading changed nothing. */
-export type UpdateOutcome = 'evaluated' | 'duplicate' | 'stale' | 'invalid' | 'insufficient'
+/**
+ * `evaluated`: observations written; the others mean the reading changed nothing and rate nothing
+ * (persistence counts evaluations only). `suspect`: held back as a possible gross error.
+ */
+export type UpdateOutcome = 'evaluated' | 'duplicate' | 'stale' | 'invalid' | 'insufficient' | 'suspect'
 
 export interface Channel {
   readonly indicators: readonly IndicatorSpec[]
   /** Same length and order as `indicators`. */
   readonly observations: readonly Observation[]
   update(reading: Reading): UpdateOutcome
+  /** Samples rejected as gross errors since the last call (channels with a robust filter). */
+  takeRejected?(): number
 }
 
 export interface Evaluator {

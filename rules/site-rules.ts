@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ALERT_LEVELS, levelRank } from '../domain/index.js'
+import { ALERT_LEVELS, levelRank, type SensorType } from '../domain/index.js'
 import {
   FAMILIES,
   fullThresholdsSchema,
@@ -36,7 +36,10 @@ export interface CompiledRainWindow {
 export interface SiteRules {
   rainWindows: readonly CompiledRainWindow[]
   velocityMmPerDay: Float64Array
-  regression: { spanMs: number; minSamples: number; maxSamples: number; lookbackMs: number }
+  regression: { spanMs: number; minSamples: number; maxSamples: number; lookbackMs: number; minSpanMs: number }
+  grossError: { k: number; floorMm: number; sensorTypes: readonly SensorType[] }
+  /** Velocities below this many standard errors of their fit grade as no movement. */
+  minStandardErrors: number
   persistence: Readonly<Record<Family, Persistence>>
   dwellMs: Readonly<Record<Family, number>>
   /** The longest dwell: used when no indicator says which applies (e.g. after a restart). */
@@ -77,7 +80,9 @@ export function compileSiteRules(tables: RuleTables, overrides: Partial<Record<O
       )
     ),
     velocityMmPerDay: thresholdsByRank((overrides.velocityMmPerDay as LevelThresholds | undefined) ?? tables.displacement.velocityMmPerDay),
-    regression: Object.freeze({ spanMs: r.spanH * HOUR_MS, minSamples: r.minSamples, maxSamples: r.maxSamples, lookbackMs: r.lookbackH * HOUR_MS }),
+    regression: Object.freeze({ spanMs: r.spanH * HOUR_MS, minSamples: r.minSamples, maxSamples: r.maxSamples, lookbackMs: r.lookbackH * HOUR_MS, minSpanMs: r.minSpanH * HOUR_MS }),
+    grossError: tables.displacement.grossError,
+    minStandardErrors: r.minStandardErrors,
     persistence: Object.freeze(persistence),
     dwellMs: Object.freeze(dwellMs),
     maxDwellMs: Math.max(...Object.values(dwellMs))

@@ -132,6 +132,6 @@ describe('engine: sites, restore, bookkeeping', () => {
     engine.ingest(rain(T0 - 2 * DAY, 1))
     engine.ingest(reading('rain', T0 + 2 * H, { totalMm: 100 }))
     expect(engine.hasSite(SITE.id)).toBe(true)
-    expect(engine.stats()).toEqual({ readings: 6, evaluated: 1, duplicate: 1, stale: 1, invalid: 1, insufficient: 1, unsupported: 1, transitions: 0, sites: 1 })
+    expect(engine.stats()).toEqual({ readings: 6, evaluated: 1, duplicate: 1, stale: 1, invalid: 1, insufficient: 1, suspect: 0, grossErrors: 0, unsupported: 1, transitions: 0, sites: 1 })
   })
 })

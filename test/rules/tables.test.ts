@@ -57,4 +57,26 @@ describe('rule tables', () => {
     expect(rules.persistence.rain).toEqual({ k: 3, n: 5 })
     expect(rules.dwellMs).toEqual({ rain: 6 * 3_600_000, displacement: 24 * 3_600_000 })
   })
+
+  test('older tables without the fit-span and gross-error settings get the defaults', () => {
+    const t = structuredClone(defaultTables())
+    const { minSpanH: _span, minStandardErrors: _se, ...regression } = t.displacement.regression
+    const { grossError: _g, ...displacement } = t.displacement
+    const loaded = loadRuleTables({ ...t, displacement: { ...displacement, regression } })
+    expect(loaded.ok && loaded.value.displacement).toMatchObject({
+      regression: { minSpanH: 2, minStandardErrors: 3 },
+      grossError: { k: 3, floorMm: 5, sensorTypes: ['gnss'] }
+    })
+  })
+
+  test.each<[string, Record<string, unknown>, string]>([
+    ['minSpanH past the lookback', { regression: { spanH: 6, minSamples: 5, maxSamples: 64, lookbackH: 240, minSpanH: 300 } }, 'displacement.regression.minSpanH: minSpanH must not exceed lookbackH'],
+    ['a filter on rain', { grossError: { k: 3, floorMm: 5, sensorTypes: ['rain'] } }, 'displacement.grossError.sensorTypes.0'],
+    ['k of zero', { grossError: { k: 0, floorMm: 5 } }, 'displacement.grossError.k']
+  ])('rejected: %s', (_name, patch, problem) => {
+    const t = structuredClone(defaultTables())
+    const loaded = loadRuleTables({ ...t, displacement: { ...t.displacement, ...patch } })
+    expect(loaded.ok).toBe(false)
+    if (!loaded.ok) expect(loaded.reason.some((r) => r.startsWith(problem))).toBe(true)
+  })
 })
