@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import pino from 'pino'
+import { ConfigError } from '../domain/config.js'
 import { openPlatformDb } from '../store/sqlite-platform-db.js'
 import { buildBroker } from './app.js'
 import { loadConfig } from './config.js'
@@ -12,7 +13,8 @@ let config
 try {
   config = loadConfig(process.env)
 } catch (err) {
-  log.fatal({ err }, 'cannot start the broker')
+  if (err instanceof ConfigError) log.fatal({ problems: err.problems }, err.message)
+  else log.fatal({ err }, 'cannot start the broker')
   process.exit(1)
 }
 

@@ -26,9 +26,8 @@ export async function runSim(args: string[]): Promise<number> {
     },
     strict: true
   })
-  const fromEnv = loadSimEnv(process.env)
-  if (!fromEnv.ok) throw new Error(fromEnv.reason)
-  const input: SimConfigInput = { ...fromEnv.value }
+  // A bad GEOWARN_SIM_* throws a ConfigError listing every problem; cli/main.ts prints it, exit 1.
+  const input: SimConfigInput = { ...loadSimEnv(process.env) }
   if (values.url !== undefined) input.mqttUrl = values.url
   if (values.registry !== undefined) input.registryPath = values.registry
   if (values.scenario !== undefined) input.scenarioPath = values.scenario

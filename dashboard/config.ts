@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { envMqttUrl, envNumber, envString, parseEnvConfig, secretVar, serviceSecretSchema, type EnvVars } from '../domain/config.js'
 
 const HOUR_MS = 3_600_000
 
@@ -26,7 +27,7 @@ export const dashboardConfigSchema = z.object({
   mqttUrl: z.string().regex(/^(mqtts?|wss?|tcp|tls):\/\//, 'an mqtt://, mqtts://, ws:// or wss:// URL').default(DASHBOARD_DEFAULTS.mqttUrl),
   mqttUsername: z.string().min(1).default(DASHBOARD_DEFAULTS.mqttUsername),
   /** The service secret; the broker checks it for `svc:*` usernames. */
-  mqttPassword: z.string().optional(),
+  mqttPassword: serviceSecretSchema.optional(),
   /** The built web app (Vite output). Default: `dist/web` under the repository root. */
   webRoot: z.string().min(1).optional(),
   sessionTtlMs: z.number().int().positive().default(DASHBOARD_DEFAULTS.sessionTtlMs),
@@ -47,26 +48,38 @@ type Env = Readonly<Record<string, string | undefined>>
 
 /** The environment variables of design.md "Running and the HTTP surface" plus the dashboard's own. */
 export function loadConfig(env: Env): DashboardConfig {
-  const input: Record<string, unknown> = {}
-  setIf(input, 'httpHost', env.GEOWARN_HTTP_HOST)
-  setIf(input, 'httpPort', intOf(env.GEOWARN_HTTP_PORT, 'GEOWARN_HTTP_PORT'))
-  const mqttPort = env.GEOWARN_MQTT_PORT
-  setIf(input, 'mqttUrl', env.GEOWARN_MQTT_URL ?? (mqttPort === undefined ? undefined : `mqtt://127.0.0.1:${mqttPort}`))
-  setIf(input, 'mqttPassword', env.GEOWARN_SERVICE_SECRET)
-  setIf(input, 'webRoot', env.GEOWARN_WEB_ROOT)
-  setIf(input, 'sessionTtlMs', intOf(env.GEOWARN_SESSION_TTL_MS, 'GEOWARN_SESSION_TTL_MS'))
-  if (env.GEOWARN_COOKIE_SECURE !== undefined) input.cookieSecure = ['1', 'true', 'yes'].includes(env.GEOWARN_COOKIE_SECURE)
-  return parseConfig(input as DashboardConfigInput)
+  const mqtt = envMqttUrl(env, 'GEOWARN_MQTT_URL')
+  // The broker gives svc:dashboard GEOWARN_SERVICE_SECRET_DASHBOARD when set (broker/config.ts), so do we.
+  const ownSecret = envString(env.GEOWARN_SERVICE_SECRET_DASHBOARD)
+  const raw = {
+    httpHost: envString(env.GEOWARN_HTTP_HOST),
+    httpPort: envNumber(env.GEOWARN_HTTP_PORT),
+    mqttUrl: mqtt.url,
+    mqttPassword: ownSecret ?? envString(env.GEOWARN_SERVICE_SECRET),
+    webRoot: envString(env.GEOWARN_WEB_ROOT),
+    sessionTtlMs: envNumber(env.GEOWARN_SESSION_TTL_MS),
+    cookieSecure: envBoolean(env.GEOWARN_COOKIE_SECURE)
+  }
+  const vars: EnvVars = {
+    httpHost: 'GEOWARN_HTTP_HOST',
+    httpPort: 'GEOWARN_HTTP_PORT',
+    mqttUrl: mqtt.name,
+    mqttPassword: secretVar(ownSecret === undefined ? 'GEOWARN_SERVICE_SECRET' : 'GEOWARN_SERVICE_SECRET_DASHBOARD'),
+    webRoot: 'GEOWARN_WEB_ROOT',
+    sessionTtlMs: 'GEOWARN_SESSION_TTL_MS',
+    cookieSecure: 'GEOWARN_COOKIE_SECURE'
+  }
+  const parsed = parseEnvConfig(dashboardConfigSchema, raw, vars, 'dashboard', mqtt.problems)
+  return Object.freeze({ ...parsed, webRoot: parsed.webRoot ?? defaultWebRoot() })
 }
 
-function setIf(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (value !== undefined && value !== '') target[key] = value
-}
-
-function intOf(value: string | undefined, name: string): number | undefined {
-  if (value === undefined || value === '') return undefined
-  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(value)}`)
-  return Number(value)
+/** 1/true/yes and 0/false/no; anything else stays text, so the schema reports it. */
+function envBoolean(v: string | undefined): boolean | string | undefined {
+  const s = envString(v)?.toLowerCase()
+  if (s === undefined) return undefined
+  if (['1', 'true', 'yes'].includes(s)) return true
+  if (['0', 'false', 'no'].includes(s)) return false
+  return s
 }
 
 /** `dist/web` under the nearest folder holding package.json: works from the sources and from dist/. */

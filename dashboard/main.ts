@@ -1,5 +1,6 @@
 import { join } from 'node:path'
 import pino from 'pino'
+import { ConfigError } from '../domain/config.js'
 import { openPlatformDb } from '../store/sqlite-platform-db.js'
 import { openSqliteReadingsStore } from '../store/sqlite-readings-store.js'
 import { buildDashboard } from './app.js'
@@ -36,6 +37,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  pino({ name: 'geowarn-dashboard' }).fatal({ err }, 'dashboard failed to start')
+  const log = pino({ name: 'geowarn-dashboard' })
+  if (err instanceof ConfigError) log.fatal({ problems: err.problems }, err.message)
+  else log.fatal({ err }, 'dashboard failed to start')
   process.exit(1)
 })

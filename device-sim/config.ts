@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { dialectSchema, fail, idSchema, ok, type Result } from '../domain/index.js'
+import { checkEnvConfig, dialectSchema, envList, envMqttUrl, envNumber, envString, fail, idSchema, ok, parseEnvConfig, type EnvVars, type Result } from '../domain/index.js'
 
 /** Simulator settings; defaults in one visible place. */
 export const simConfigSchema = z.object({
@@ -24,31 +24,38 @@ export const simConfigSchema = z.object({
 export type SimConfig = z.infer<typeof simConfigSchema>
 export type SimConfigInput = z.input<typeof simConfigSchema>
 
+/** For programmatic input (flags, tests): every problem in the reason, named by its field. */
 export function parseSimConfig(input: SimConfigInput): Result<SimConfig> {
-  const parsed = simConfigSchema.safeParse(input)
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`)
-    return fail(`invalid simulator config: ${issues.join('; ')}`)
-  }
-  return ok(Object.freeze(parsed.data))
+  const r = checkEnvConfig(simConfigSchema, input, {})
+  return r.ok ? ok(Object.freeze(r.value)) : fail(`invalid simulator config: ${r.reason.join('; ')}`)
 }
 
 /**
  * From the environment: GEOWARN_SIM_MQTT_URL (else GEOWARN_MQTT_PORT on 127.0.0.1), GEOWARN_SIM_REGISTRY,
  * GEOWARN_SIM_SCENARIO, GEOWARN_SIM_SPEED, GEOWARN_SIM_DURATION_S, GEOWARN_SIM_CONCURRENCY,
- * GEOWARN_SIM_SITES (comma-separated), GEOWARN_SIM_DIALECT.
+ * GEOWARN_SIM_SITES (comma-separated), GEOWARN_SIM_DIALECT. Throws a ConfigError listing every problem.
  */
-export function loadConfig(env: NodeJS.ProcessEnv): Result<SimConfig> {
-  const input: Record<string, unknown> = {}
-  const port = env.GEOWARN_MQTT_PORT
-  if (env.GEOWARN_SIM_MQTT_URL) input.mqttUrl = env.GEOWARN_SIM_MQTT_URL
-  else if (port) input.mqttUrl = `mqtt://127.0.0.1:${port}`
-  if (env.GEOWARN_SIM_REGISTRY) input.registryPath = env.GEOWARN_SIM_REGISTRY
-  if (env.GEOWARN_SIM_SCENARIO) input.scenarioPath = env.GEOWARN_SIM_SCENARIO
-  if (env.GEOWARN_SIM_SPEED) input.speed = Number(env.GEOWARN_SIM_SPEED)
-  if (env.GEOWARN_SIM_DURATION_S) input.durationS = Number(env.GEOWARN_SIM_DURATION_S)
-  if (env.GEOWARN_SIM_CONCURRENCY) input.connectConcurrency = Number(env.GEOWARN_SIM_CONCURRENCY)
-  if (env.GEOWARN_SIM_SITES) input.sites = env.GEOWARN_SIM_SITES.split(',').map((s) => s.trim()).filter((s) => s !== '')
-  if (env.GEOWARN_SIM_DIALECT) input.dialect = env.GEOWARN_SIM_DIALECT
-  return parseSimConfig(input as SimConfigInput)
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): SimConfig {
+  const mqtt = envMqttUrl(env, 'GEOWARN_SIM_MQTT_URL')
+  const raw = {
+    mqttUrl: mqtt.url,
+    registryPath: envString(env.GEOWARN_SIM_REGISTRY),
+    scenarioPath: envString(env.GEOWARN_SIM_SCENARIO),
+    speed: envNumber(env.GEOWARN_SIM_SPEED),
+    durationS: envNumber(env.GEOWARN_SIM_DURATION_S),
+    connectConcurrency: envNumber(env.GEOWARN_SIM_CONCURRENCY),
+    sites: envList(env.GEOWARN_SIM_SITES),
+    dialect: envString(env.GEOWARN_SIM_DIALECT)
+  }
+  const vars: EnvVars = {
+    mqttUrl: mqtt.name,
+    registryPath: 'GEOWARN_SIM_REGISTRY',
+    scenarioPath: 'GEOWARN_SIM_SCENARIO',
+    speed: 'GEOWARN_SIM_SPEED',
+    durationS: 'GEOWARN_SIM_DURATION_S',
+    connectConcurrency: 'GEOWARN_SIM_CONCURRENCY',
+    sites: 'GEOWARN_SIM_SITES',
+    dialect: 'GEOWARN_SIM_DIALECT'
+  }
+  return Object.freeze(parseEnvConfig(simConfigSchema, raw, vars, 'simulator', mqtt.problems))
 }

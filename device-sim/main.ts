@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { pino } from 'pino'
+import { ConfigError } from '../domain/config.js'
 import { buildSim } from './app.js'
 import { loadConfig, parseSimConfig, type SimConfigInput } from './config.js'
 import { loadRegistryFile } from './registry-file.js'
@@ -23,12 +24,7 @@ async function main(): Promise<number> {
       dialect: { type: 'string' }
     }
   })
-  const fromEnv = loadConfig(process.env)
-  if (!fromEnv.ok) {
-    log.error({ reason: fromEnv.reason }, 'bad configuration')
-    return 2
-  }
-  const input: Record<string, unknown> = { ...fromEnv.value }
+  const input: Record<string, unknown> = { ...loadConfig(process.env) }
   if (values.url !== undefined) input.mqttUrl = values.url
   if (values.registry !== undefined) input.registryPath = values.registry
   if (values.scenario !== undefined) input.scenarioPath = values.scenario
@@ -61,7 +57,8 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
-    log.fatal({ err }, 'simulator crashed')
+    if (err instanceof ConfigError) log.fatal({ problems: err.problems }, err.message)
+    else log.fatal({ err }, 'simulator crashed')
     process.exit(1)
   }
 )

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { checkEnvConfig, ConfigError, envList, envString, secretVar, serviceSecretSchema, type EnvVars } from '../domain/config.js'
 import { filters } from '../domain/topics.js'
 
 const provinceCode = z.string().regex(/^\d{2}$/, 'a province code has two digits (GB/T 2260 prefix)')
@@ -28,7 +29,8 @@ export const ingestConfigSchema = z
   .object({
     mqttUrl: z.string().url().default(INGEST_DEFAULTS.mqttUrl),
     mqttUsername: z.string().min(1).default(INGEST_DEFAULTS.mqttUsername),
-    mqttPassword: z.string({ error: 'the service secret (GEOWARN_SERVICE_SECRET) is required' }).min(1, 'the service secret (GEOWARN_SERVICE_SECRET) is empty'),
+    /** The service secret; the broker checks it for `svc:*` usernames. */
+    mqttPassword: serviceSecretSchema,
     /** Stable, so the broker keeps the persistent session (and its unacked QoS 1 messages) across restarts. */
     clientId: z.string().min(1).default(INGEST_DEFAULTS.clientId),
     /** Subscription filters; several when this instance owns a province/county partition. */
@@ -58,29 +60,47 @@ export function partitionFilters(provinces: readonly string[], counties: readonl
   ]
 }
 
-function list(v: string | undefined): string[] {
-  return (v ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter((s) => s !== '')
-}
+const partitionSchema = z.object({ provinces: z.array(provinceCode), counties: z.array(countyCode) })
 
-/** Throws a ZodError naming the bad variable's field; main.ts reports it and exits. */
+const ENV_VARS: EnvVars = Object.freeze({
+  provinces: 'GEOWARN_INGEST_PROVINCES',
+  counties: 'GEOWARN_INGEST_COUNTIES',
+  mqttUrl: 'GEOWARN_MQTT_URL',
+  clientId: 'GEOWARN_INGEST_CLIENT_ID',
+  batchMaxSize: 'GEOWARN_INGEST_BATCH_MAX_SIZE',
+  batchMaxWaitMs: 'GEOWARN_INGEST_BATCH_MAX_WAIT_MS',
+  dedupeWindow: 'GEOWARN_INGEST_DEDUPE_WINDOW',
+  maxUnackedMessages: 'GEOWARN_INGEST_MAX_UNACKED',
+  retryBaseMs: 'GEOWARN_INGEST_RETRY_BASE_MS',
+  retryMaxMs: 'GEOWARN_INGEST_RETRY_MAX_MS',
+  keepaliveS: 'GEOWARN_INGEST_KEEPALIVE_S'
+})
+
+/** Read the settings from the environment; throws a ConfigError listing every problem. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): IngestConfig {
-  const partition = partitionFilters(list(env.GEOWARN_INGEST_PROVINCES), list(env.GEOWARN_INGEST_COUNTIES))
-  const raw: Record<string, unknown> = {
-    mqttUrl: env.GEOWARN_MQTT_URL,
-    mqttPassword: env.GEOWARN_SERVICE_SECRET,
-    clientId: env.GEOWARN_INGEST_CLIENT_ID,
-    filters: partition.length > 0 ? partition : undefined,
-    batchMaxSize: env.GEOWARN_INGEST_BATCH_MAX_SIZE,
-    batchMaxWaitMs: env.GEOWARN_INGEST_BATCH_MAX_WAIT_MS,
-    dedupeWindow: env.GEOWARN_INGEST_DEDUPE_WINDOW,
-    maxUnackedMessages: env.GEOWARN_INGEST_MAX_UNACKED,
-    retryBaseMs: env.GEOWARN_INGEST_RETRY_BASE_MS,
-    retryMaxMs: env.GEOWARN_INGEST_RETRY_MAX_MS,
-    keepaliveS: env.GEOWARN_INGEST_KEEPALIVE_S
+  // The broker gives svc:ingest GEOWARN_SERVICE_SECRET_INGEST when set (broker/config.ts), so do we.
+  const ownSecret = envString(env.GEOWARN_SERVICE_SECRET_INGEST)
+  const partition = checkEnvConfig(
+    partitionSchema,
+    { provinces: envList(env.GEOWARN_INGEST_PROVINCES) ?? [], counties: envList(env.GEOWARN_INGEST_COUNTIES) ?? [] },
+    ENV_VARS
+  )
+  const filters = partition.ok ? partitionFilters(partition.value.provinces, partition.value.counties) : []
+  const raw = {
+    mqttUrl: envString(env.GEOWARN_MQTT_URL),
+    mqttPassword: ownSecret ?? envString(env.GEOWARN_SERVICE_SECRET),
+    clientId: envString(env.GEOWARN_INGEST_CLIENT_ID),
+    filters: filters.length > 0 ? filters : undefined,
+    batchMaxSize: envString(env.GEOWARN_INGEST_BATCH_MAX_SIZE),
+    batchMaxWaitMs: envString(env.GEOWARN_INGEST_BATCH_MAX_WAIT_MS),
+    dedupeWindow: envString(env.GEOWARN_INGEST_DEDUPE_WINDOW),
+    maxUnackedMessages: envString(env.GEOWARN_INGEST_MAX_UNACKED),
+    retryBaseMs: envString(env.GEOWARN_INGEST_RETRY_BASE_MS),
+    retryMaxMs: envString(env.GEOWARN_INGEST_RETRY_MAX_MS),
+    keepaliveS: envString(env.GEOWARN_INGEST_KEEPALIVE_S)
   }
-  for (const k of Object.keys(raw)) if (raw[k] === undefined || raw[k] === '') delete raw[k]
-  return ingestConfigSchema.parse(raw)
+  const vars = { ...ENV_VARS, mqttPassword: secretVar(ownSecret === undefined ? 'GEOWARN_SERVICE_SECRET' : 'GEOWARN_SERVICE_SECRET_INGEST') }
+  const config = checkEnvConfig(ingestConfigSchema, raw, vars)
+  if (partition.ok && config.ok) return config.value
+  throw new ConfigError([...(partition.ok ? [] : partition.reason), ...(config.ok ? [] : config.reason)], 'ingest configuration')
 }

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import pino from 'pino'
+import { ConfigError } from '../domain/config.js'
 import { openSqliteReadingsStore } from '../store/sqlite-readings-store.js'
 import { buildIngest } from './app.js'
 import { loadConfig } from './config.js'
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  log.fatal({ err }, 'ingest failed to start')
+  if (err instanceof ConfigError) log.fatal({ problems: err.problems }, err.message)
+  else log.fatal({ err }, 'ingest failed to start')
   process.exit(1)
 })

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import pino from 'pino'
+import { ConfigError } from '../domain/config.js'
 import { openPlatformDb } from '../store/sqlite-platform-db.js'
 import { buildRules, type RulesHandle } from './app.js'
 import { loadConfig } from './config.js'
@@ -12,7 +13,8 @@ let config
 try {
   config = loadConfig(process.env)
 } catch (err) {
-  log.fatal({ err }, 'cannot start the rules engine')
+  if (err instanceof ConfigError) log.fatal({ problems: err.problems }, err.message)
+  else log.fatal({ err }, 'cannot start the rules engine')
   process.exit(1)
 }
 
@@ -22,7 +24,9 @@ let rules: RulesHandle
 try {
   rules = await buildRules(config, { db, log })
 } catch (err) {
-  log.fatal({ err }, 'cannot start the rules engine')
+  // A bad rules file is a ConfigError too (rules/app.ts).
+  if (err instanceof ConfigError) log.fatal({ problems: err.problems }, err.message)
+  else log.fatal({ err }, 'cannot start the rules engine')
   db.close()
   process.exit(1)
 }

@@ -1,5 +1,6 @@
 import { expect, test } from 'vitest'
-import { ConfigError, loadConfig } from '../../broker/config.js'
+import { ConfigError as BrokerConfigError, loadConfig } from '../../broker/config.js'
+import { ConfigError } from '../../domain/config.js'
 
 const SECRET = 'service-secret-0123'
 
@@ -41,4 +42,24 @@ test('every problem is listed, secrets are not echoed', () => {
   expect(err.message).toMatch(/GEOWARN_SERVICE_SECRET: is required/)
   expect(err.message).toMatch(/GEOWARN_SERVICE_SECRET_INGEST: /)
   expect(err.message).not.toContain('short')
+  expect(err.problems).toContain('GEOWARN_SERVICE_SECRET_INGEST: a service secret needs at least 16 characters')
+})
+
+test('the one ConfigError of domain/config.ts', () => {
+  expect(BrokerConfigError).toBe(ConfigError)
+})
+
+test.each<[Record<string, string>, string]>([
+  [{ GEOWARN_MQTT_PORT: 'abc' }, 'GEOWARN_MQTT_PORT: expected a number (got "abc")'],
+  [{ GEOWARN_MQTT_PORT: '-1' }, 'GEOWARN_MQTT_PORT: a port is 0–65535 (0 = pick a free one) (got "-1")'],
+  [{ GEOWARN_MQTT_WS_PORT: '65536' }, 'GEOWARN_MQTT_WS_PORT: a port is 0–65535 (got "65536")'],
+  [{ GEOWARN_SERVICE_SECRET: 'tiny' }, 'GEOWARN_SERVICE_SECRET: a service secret needs at least 16 characters'],
+  [{ GEOWARN_SERVICE_SECRET_DASHBOARD: 'tiny' }, 'GEOWARN_SERVICE_SECRET_DASHBOARD: a service secret needs at least 16 characters']
+])('%j → %s', (env, problem) => {
+  expect(() => loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, ...env })).toThrow(ConfigError)
+  try {
+    loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, ...env })
+  } catch (err) {
+    expect((err as ConfigError).problems).toEqual([problem])
+  }
 })

@@ -156,8 +156,8 @@ describe('config', () => {
   })
 
   test('environment', () => {
-    const c = loadConfig({ GEOWARN_HTTP_PORT: '0', GEOWARN_MQTT_PORT: '11883', GEOWARN_SERVICE_SECRET: 's3cret', GEOWARN_COOKIE_SECURE: 'true' })
-    expect(c).toMatchObject({ httpPort: 0, mqttUrl: 'mqtt://127.0.0.1:11883', mqttPassword: 's3cret', cookieSecure: true })
+    const c = loadConfig({ GEOWARN_HTTP_PORT: '0', GEOWARN_MQTT_PORT: '11883', GEOWARN_SERVICE_SECRET: 'dashboard-s3cret-0001', GEOWARN_COOKIE_SECURE: 'true' })
+    expect(c).toMatchObject({ httpPort: 0, mqttUrl: 'mqtt://127.0.0.1:11883', mqttPassword: 'dashboard-s3cret-0001', cookieSecure: true })
   })
 
   test.each([['GEOWARN_HTTP_PORT', 'abc'], ['GEOWARN_HTTP_PORT', '70000'], ['GEOWARN_MQTT_URL', 'http://x']])('%s=%s is refused', (name, value) => {

@@ -91,7 +91,7 @@ export function testConfig(url: string, overrides: Partial<IngestConfigInput> = 
   clientSeq += 1
   return ingestConfigSchema.parse({
     mqttUrl: url,
-    mqttPassword: 'test-secret',
+    mqttPassword: 'ingest-test-secret',
     clientId: `ingest-test-${process.pid}-${clientSeq}`,
     batchMaxWaitMs: 5,
     retryBaseMs: 5,

@@ -73,10 +73,10 @@ test('RecentKeys forgets the oldest key past its capacity', () => {
 
 describe('loadConfig', () => {
   test('defaults', () => {
-    expect(loadConfig({ GEOWARN_SERVICE_SECRET: 's' })).toMatchObject({
+    expect(loadConfig({ GEOWARN_SERVICE_SECRET: 'ingest-test-secret' })).toMatchObject({
       mqttUrl: 'mqtt://127.0.0.1:1883',
       mqttUsername: 'svc:ingest',
-      mqttPassword: 's',
+      mqttPassword: 'ingest-test-secret',
       clientId: 'geowarn-ingest',
       filters: ['gh/up/+/+/#'],
       batchMaxSize: 500,
@@ -86,14 +86,14 @@ describe('loadConfig', () => {
   })
 
   test('a province and county partition gives several filters', () => {
-    const c = loadConfig({ GEOWARN_SERVICE_SECRET: 's', GEOWARN_INGEST_PROVINCES: '51, 62', GEOWARN_INGEST_COUNTIES: '431129' })
+    const c = loadConfig({ GEOWARN_SERVICE_SECRET: 'ingest-test-secret', GEOWARN_INGEST_PROVINCES: '51, 62', GEOWARN_INGEST_COUNTIES: '431129' })
     expect(c.filters).toEqual(['gh/up/51/+/#', 'gh/up/62/+/#', 'gh/up/43/431129/#'])
   })
 
   test.each([
     [{}, /GEOWARN_SERVICE_SECRET/],
-    [{ GEOWARN_SERVICE_SECRET: 's', GEOWARN_INGEST_PROVINCES: '5' }, /two digits/],
-    [{ GEOWARN_SERVICE_SECRET: 's', GEOWARN_INGEST_BATCH_MAX_SIZE: 'lots' }, /batchMaxSize/]
+    [{ GEOWARN_SERVICE_SECRET: 'ingest-test-secret', GEOWARN_INGEST_PROVINCES: '5' }, /two digits/],
+    [{ GEOWARN_SERVICE_SECRET: 'ingest-test-secret', GEOWARN_INGEST_BATCH_MAX_SIZE: 'lots' }, /GEOWARN_INGEST_BATCH_MAX_SIZE: expected a number/]
   ])('bad settings are refused: %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(message)
   })

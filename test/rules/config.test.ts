@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest'
-import { ConfigError, loadConfig } from '../../rules/config.js'
+import { ConfigError } from '../../domain/config.js'
+import { loadConfig } from '../../rules/config.js'
 
 const SECRET = 'a-service-secret-of-16+'
 
@@ -34,6 +35,23 @@ describe('rules config', () => {
     expect(problems.join('\n')).not.toContain('short-secret')
     expect(problems).toContain('GEOWARN_SERVICE_SECRET: a service secret needs at least 16 characters')
     expect(problems).toContain('GEOWARN_RULES_PROVINCE: a province is 2 digits or + (got "4")')
+  })
+
+  test.each<[Record<string, string>, string]>([
+    [{ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_SERVICE_SECRET_RULES: 'short-rules' }, 'GEOWARN_SERVICE_SECRET_RULES: a service secret needs at least 16 characters'],
+    [{ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_MQTT_PORT: 'abc' }, 'GEOWARN_MQTT_PORT: a port is 0–65535 (got "abc")'],
+    [{ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_RULES_CLIENT_ID: 'x'.repeat(65) }, 'GEOWARN_RULES_CLIENT_ID: ']
+  ])('%j → %s', (env, problem) => {
+    let error: unknown
+    try {
+      loadConfig(env)
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    expect((error as ConfigError).problems).toHaveLength(1)
+    expect((error as ConfigError).problems[0]).toContain(problem)
+    expect((error as ConfigError).message).not.toContain('short-rules')
   })
 
   test('a missing secret is required', () => {
