@@ -14,7 +14,7 @@ import type { PlatformDb } from '../store/platform-db.js'
 import type { ReadingsStore } from '../store/readings-store.js'
 import { randomSecret } from '../store/secrets.js'
 import { openPlatformDb } from '../store/sqlite-platform-db.js'
-import { openSqliteReadingsStore } from '../store/sqlite-readings-store.js'
+import { openReadingsStore } from '../store/open-readings-store.js'
 import { readJsonFile } from './files.js'
 
 export const SERVICE_NAMES = ['broker', 'ingest', 'rules', 'dashboard'] as const
@@ -64,8 +64,8 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     GEOWARN_SERVICE_SECRET: opts.env.GEOWARN_SERVICE_SECRET ?? randomSecret()
   }
 
+  const readings = openReadingsStore(env, dataDir, log)
   const db = openPlatformDb(path.join(dataDir, 'platform.db'), { log })
-  const readings = openSqliteReadingsStore(path.join(dataDir, 'readings.db'), { log })
   const closers: Array<() => Promise<void> | void> = [() => readings.close(), () => db.close()]
   const close = async (): Promise<void> => {
     for (const c of closers.splice(0).reverse()) {

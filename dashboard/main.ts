@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import pino from 'pino'
 import { ConfigError } from '../domain/config.js'
 import { openPlatformDb } from '../store/sqlite-platform-db.js'
-import { openSqliteReadingsStore } from '../store/sqlite-readings-store.js'
+import { openReadingsStore } from '../store/open-readings-store.js'
 import { buildDashboard } from './app.js'
 import { loadConfig } from './config.js'
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env)
   const dataDir = process.env.GEOWARN_DATA_DIR ?? './data'
   const db = openPlatformDb(join(dataDir, 'platform.db'), { log })
-  const readings = openSqliteReadingsStore(join(dataDir, 'readings.db'))
+  const readings = openReadingsStore(process.env, dataDir, log)
   const dashboard = await buildDashboard(config, { db, readings, log })
 
   let stopping = false

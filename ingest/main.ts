@@ -1,21 +1,17 @@
-import path from 'node:path'
 import pino from 'pino'
 import { ConfigError } from '../domain/config.js'
-import { openSqliteReadingsStore } from '../store/sqlite-readings-store.js'
+import { openReadingsStore } from '../store/open-readings-store.js'
 import { buildIngest } from './app.js'
 import { loadConfig } from './config.js'
 
 /**
- * Standalone ingest process. Readings go to SQLite under GEOWARN_DATA_DIR (design.md "Running");
- * the InfluxDB store is selected here once it exists (GEOWARN_INFLUX_URL).
+ * Standalone ingest process; the readings store follows the settings (store/open-readings-store.ts).
  */
 const log = pino({ name: 'geowarn-ingest', level: process.env.GEOWARN_LOG_LEVEL ?? 'info', redact: ['mqttPassword'] })
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env)
-  if (process.env.GEOWARN_INFLUX_URL) log.warn('GEOWARN_INFLUX_URL is set, but the InfluxDB readings store is not available yet: using SQLite')
-  const dataDir = process.env.GEOWARN_DATA_DIR ?? './data'
-  const store = openSqliteReadingsStore(path.join(dataDir, 'readings.db'), { log })
+  const store = openReadingsStore(process.env, process.env.GEOWARN_DATA_DIR ?? './data', log)
   const ingest = await buildIngest(config, { store, log })
 
   let stopping = false
