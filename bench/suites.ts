@@ -1,0 +1,15 @@
+import { benchDecode } from './decode.js'
+import { benchEngine } from './engine.js'
+import { benchPipeline } from './pipeline.js'
+import type { SuiteOptions, SuiteResult } from './stats.js'
+
+export type { Figure, Spread, SuiteOptions, SuiteResult } from './stats.js'
+
+/** Every suite, in the order `geowarn bench` runs them. */
+export const SUITES: Readonly<Record<string, (opts: SuiteOptions) => Promise<SuiteResult>>> = Object.freeze({
+  decode: benchDecode,
+  engine: benchEngine,
+  pipeline: benchPipeline
+})
+
+export const SUITE_NAMES = Object.freeze(Object.keys(SUITES))
