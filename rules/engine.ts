@@ -1,7 +1,6 @@
 import { SITE_LEVELS, levelRank, type Evidence, type Reading, type SensorType, type SiteLevel } from '../domain/index.js'
-import { displacementEvaluator } from './displacement.js'
+import { DEFAULT_EVALUATORS } from './evaluators.js'
 import { createRegistry, type Channel, type Evaluator, type EvaluatorRegistry, type UpdateOutcome } from './evaluator.js'
-import { rainEvaluator } from './rain-evaluator.js'
 import { lowerEvidence, newIndicatorState, nextSiteLevel, raiseEvidence, recordRating, type IndicatorState, type SiteGrade } from './site-level.js'
 import { compileSiteRules, resolveSiteRules, type SiteRules } from './site-rules.js'
 import type { RuleTables } from './tables.js'
@@ -12,7 +11,7 @@ import type { RuleTables } from './tables.js'
  * (device, sensor). New hazard models slot in as evaluators (evaluator.ts).
  */
 
-export const DEFAULT_EVALUATORS: readonly Evaluator[] = Object.freeze([rainEvaluator, displacementEvaluator])
+export { DEFAULT_EVALUATORS } from './evaluators.js'
 
 export interface Transition {
   siteId: string

@@ -1,6 +1,6 @@
 import type { Reading, SensorType } from '../domain/index.js'
 import type { SiteRules } from './site-rules.js'
-import type { Family } from './tables.js'
+import type { Family } from './families.js'
 
 /**
  * The slot every hazard model plugs into. An evaluator owns one sensor channel's model state (rain
