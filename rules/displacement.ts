@@ -1,20 +1,39 @@
 import type { Reading, SensorType } from '../domain/index.js'
-import { newObservations, rankOf, type Channel, type Evaluator, type IndicatorSpec } from './evaluator.js'
-import { robustResiduals } from './robust-line.js'
+import { fitAcceleration, newAccelerationFit } from './acceleration.js'
+import { DisplacementSeries } from './displacement-series.js'
+import { newObservations, rankOf, type Channel, type Evaluator, type IndicatorSpec, type Observation } from './evaluator.js'
+import { forecastFromHistory, newFailureForecast, type FailureForecast } from './inverse-velocity.js'
 import type { SiteRules } from './site-rules.js'
+import { tangentAngleDeg } from './tangent-angle.js'
+import { VelocityHistory } from './velocity-history.js'
 
 /**
- * Displacement velocity (domain.md §3): v = ΔU/Δt over real elapsed time, never per sample count,
- * smoothed by a trailing least-squares fit. U is the GNSS horizontal resultant √(dx² + dy²), the
- * crack opening, or the deep displacement along the slide. The fit uses the samples of the last
- * `spanMs`; when that holds fewer than `minSamples`, the last `minSamples` within `lookbackMs`; no
- * grade until the fitted samples span `minSpanMs`. GNSS gross errors are rejected before the fit.
- * Levels compare |v|: a crack that closes fast is moving too.
+ * The displacement evaluator (domain.md §3 "Displacement"): one channel per GNSS, crack meter or
+ * deep-displacement sensor. U is the GNSS horizontal resultant √(dx² + dy²), the crack opening, or
+ * the deep displacement along the slide; its smoothed velocity (displacement-series.ts) is rated
+ * four ways, every one over real elapsed time:
+ * - velocity against the site's thresholds (the table's, or its adaptive V0 levels, adaptive-v0.ts);
+ * - the improved tangent angle of the day's mean velocity against v_eq (tangent-angle.ts);
+ * - the acceleration, the trend of the velocity (acceleration.ts);
+ * - the inverse-velocity forecast of failure (inverse-velocity.ts), family `forecast`: red when t_f
+ *   is within `redWithinH` while another of the channel's indicators is at least yellow, with its R², points and span as companion indicators of the same rank so
+ *   the officer sees the fit quality in the evidence.
+ * Levels compare |v|: a crack that closes fast is moving too. A velocity within noise of zero rates
+ * nothing on any of them.
  */
 
-const DAY_MS = 86_400_000
+export { DisplacementSeries, type FitOutcome, type GrossErrorSettings, type RegressionSettings, type SeriesAddOutcome } from './displacement-series.js'
+
+const HOUR_MS = 3_600_000
 
 export const DISPLACEMENT_INDICATOR = 'displacement.velocity'
+export const TANGENT_ANGLE_INDICATOR = 'displacement.tangent-angle'
+export const ACCELERATION_INDICATOR = 'displacement.acceleration'
+/** Value: hours from the reading to the forecast failure time t_f (t_f = evidence `at` + value h). */
+export const FORECAST_INDICATOR = 'forecast.inverse-velocity'
+export const FORECAST_R2_INDICATOR = 'forecast.inverse-velocity.r2'
+export const FORECAST_POINTS_INDICATOR = 'forecast.inverse-velocity.points'
+export const FORECAST_SPAN_INDICATOR = 'forecast.inverse-velocity.span'
 export const VELOCITY_UNIT = 'mm/d'
 
 /** The displacement U of a reading in mm, or undefined if its fields lack it. */
@@ -34,230 +53,83 @@ export function displacementMm(type: SensorType, fields: Readonly<Record<string,
   }
 }
 
-export type SeriesAddOutcome = 'added' | 'replaced' | 'duplicate' | 'stale' | 'invalid'
-
-/** `suspect`: the newest sample looks like a gross error; it is judged again once a newer one comes. */
-export type FitOutcome = 'fitted' | 'insufficient' | 'suspect'
-
-export interface RegressionSettings {
-  spanMs: number
-  minSamples: number
-  maxSamples: number
-  lookbackMs: number
-  /** The fitted samples must span at least this (unless the ring is full): 5 samples 5 min apart turn 0.3 mm noise into tens of mm/day. */
-  minSpanMs: number
+/** What a displacement channel shows beyond its observations (replay, inspection). */
+export interface DisplacementChannel extends Channel {
+  /** The latest inverse-velocity fit (fitted while velocity, tangent angle or acceleration is ≥ yellow; `forecastFailure` for any series). */
+  readonly forecast: Readonly<FailureForecast>
+  /** The v_eq the tangent angle used last (configured or estimated), mm/day; NaN if none yet. */
+  readonly veqMmPerDay: number
 }
 
-export interface GrossErrorSettings {
-  /** Reject beyond k·σ, σ = 1.4826·MAD of the residuals against a robust line (domain.md §3: 3σ). */
-  k: number
-  /** …but never within this many mm of the line, so a perfectly smooth series keeps its samples. */
-  floorMm: number
+const specsByRules = new WeakMap<SiteRules, readonly IndicatorSpec[]>()
+
+/** One spec list per compiled rules object, shared by its channels. */
+function indicatorSpecs(rules: SiteRules): readonly IndicatorSpec[] {
+  let specs = specsByRules.get(rules)
+  if (specs !== undefined) return specs
+  const m = rules.displacementModels
+  const f = m.forecast
+  const red = (value: number): Float64Array => Float64Array.from([Number.NaN, Number.NaN, Number.NaN, Number.NaN, value])
+  specs = Object.freeze([
+    { id: DISPLACEMENT_INDICATOR, family: 'displacement', unit: VELOCITY_UNIT, thresholds: rules.velocityMmPerDay },
+    { id: TANGENT_ANGLE_INDICATOR, family: 'displacement', unit: '°', thresholds: m.tangent.thresholdsDeg },
+    { id: ACCELERATION_INDICATOR, family: 'displacement', unit: 'mm/d²', thresholds: m.acceleration.thresholdsMmPerDay2 },
+    { id: FORECAST_INDICATOR, family: 'forecast', unit: 'h', thresholds: f.thresholdsH },
+    // Companions: the threshold shown is the least the fit needs.
+    { id: FORECAST_R2_INDICATOR, family: 'forecast', unit: 'R²', thresholds: red(f.minR2) },
+    { id: FORECAST_POINTS_INDICATOR, family: 'forecast', unit: 'points', thresholds: red(f.minPoints) },
+    { id: FORECAST_SPAN_INDICATOR, family: 'forecast', unit: 'h', thresholds: red(f.minSpanMs / HOUR_MS) }
+  ] satisfies IndicatorSpec[])
+  specsByRules.set(rules, specs)
+  return specs
 }
 
-/** Below this many samples a median-of-slopes line is not robust: the filter stands aside. */
-const MIN_FILTER_SAMPLES = 5
-const MAX_FILTER_PASSES = 4
+/** Longest persistence window (tables.ts `persistence.n` ≤ 16): after this many zeros in a row a further zero changes nothing. */
+const QUIET_AFTER = 16
+
+function rate(o: Observation, rank: number, value: number): void {
+  o.updated = true
+  o.rank = rank
+  // Keep the last real value: an indicator that cannot be computed now rates 0 and shows what it was.
+  if (!Number.isNaN(value)) o.value = value
+}
 
 /**
- * A time-ordered ring of the last `maxSamples` samples of one channel. With `grossError` set, each
- * fit first rejects isolated gross errors: a sample whose residual against a robust line of the fit
- * window exceeds max(k·σ, floorMm), unless a neighbour departs to the same side (a real step or
- * acceleration moves consecutive samples together; a bad fix stands alone). Rejected samples are
- * marked in the ring and never used again; the newest sample, having no newer neighbour yet, is only
- * held back (`suspect`) until the next one arrives.
+ * `rate` for the indicators that are 0 nearly always (tangent angle above blue, acceleration,
+ * forecast): once `zeros[k]` zeros in a row have cleared every persistence window, further zeros are
+ * not handed to the engine (the observation still shows them), which keeps quiet channels cheap.
  */
-export class DisplacementSeries {
-  private readonly ts: Float64Array
-  private readonly mm: Float64Array
-  private readonly bad: Uint8Array
-  private start = 0
-  private count = 0
-  // Scratch for the fit window (oldest first), preallocated so the hot path allocates nothing.
-  private readonly winDays: Float64Array
-  private readonly winMm: Float64Array
-  private readonly winResidual: Float64Array
-  private readonly winScratch: Float64Array
-  private readonly winSlot: Int32Array
-  /** Last fitted velocity, mm/day. */
-  velocity = Number.NaN
-  /** Its standard error from the fit's residual scatter, mm/day. */
-  velocitySe = Number.NaN
-  /** Samples rejected as gross errors so far. */
-  rejected = 0
-
-  constructor(
-    private readonly settings: RegressionSettings,
-    private readonly grossError?: GrossErrorSettings
-  ) {
-    const n = settings.maxSamples
-    this.ts = new Float64Array(n)
-    this.mm = new Float64Array(n)
-    this.bad = new Uint8Array(n)
-    this.winDays = new Float64Array(n)
-    this.winMm = new Float64Array(n)
-    this.winResidual = new Float64Array(n)
-    this.winScratch = new Float64Array(n)
-    this.winSlot = new Int32Array(n)
-  }
-
-  get size(): number {
-    return this.count
-  }
-
-  private at(i: number): number {
-    return (this.start + i) % this.ts.length
-  }
-
-  add(tsMs: number, mm: number): SeriesAddOutcome {
-    if (!Number.isFinite(tsMs) || !Number.isFinite(mm)) return 'invalid'
-    const cap = this.ts.length
-    const newest = this.count === 0 ? Number.NEGATIVE_INFINITY : (this.ts[this.at(this.count - 1)] as number)
-    if (tsMs <= newest - this.settings.lookbackMs) return 'stale'
-    let p = this.count - 1
-    while (p >= 0 && (this.ts[this.at(p)] as number) > tsMs) p--
-    if (p >= 0 && this.ts[this.at(p)] === tsMs) {
-      const j = this.at(p)
-      if (this.mm[j] === mm) return 'duplicate'
-      this.mm[j] = mm
-      this.bad[j] = 0
-      return 'replaced'
-    }
-    if (this.count === cap) {
-      // Full: the oldest sample goes; a late sample older than all kept ones is of no use.
-      if (p < 0) return 'stale'
-      this.start = (this.start + 1) % cap
-      this.count--
-      p--
-    }
-    for (let i = this.count - 1; i > p; i--) {
-      const from = this.at(i)
-      const to = this.at(i + 1)
-      this.ts[to] = this.ts[from] as number
-      this.mm[to] = this.mm[from] as number
-      this.bad[to] = this.bad[from] as number
-    }
-    const j = this.at(p + 1)
-    this.ts[j] = tsMs
-    this.mm[j] = mm
-    this.bad[j] = 0
-    this.count++
-    return 'added'
-  }
-
-  /** Smoothed velocity at the newest sample, mm/day; NaN unless the fit succeeds. */
-  velocityMmPerDay(): number {
-    return this.fit() === 'fitted' ? this.velocity : Number.NaN
-  }
-
-  /** Fit the trailing window; on `fitted`, `velocity` holds the result. */
-  fit(): FitOutcome {
-    for (let pass = 0; pass < MAX_FILTER_PASSES; pass++) {
-      const m = this.selectWindow()
-      if (m === 0) return 'insufficient'
-      const verdict = this.grossError === undefined || m < MIN_FILTER_SAMPLES ? 'clean' : this.rejectGrossErrors(m, this.grossError)
-      if (verdict === 'marked') continue
-      if (verdict === 'suspect') return 'suspect'
-      return this.fitWindow(m)
-    }
-    return 'insufficient'
-  }
-
-  /** Copies the fit window (good samples only) into the scratch arrays; its size, or 0 if too few. */
-  private selectWindow(): number {
-    const { spanMs, minSamples, lookbackMs } = this.settings
-    if (this.count < minSamples) return 0
-    const newest = this.ts[this.at(this.count - 1)] as number
-    let inSpan = 0
-    let inLookback = 0
-    for (let i = this.count - 1; i >= 0; i--) {
-      const slot = this.at(i)
-      const age = newest - (this.ts[slot] as number)
-      if (age > lookbackMs) break
-      if (this.bad[slot] === 1) continue
-      inLookback++
-      if (age <= spanMs) inSpan++
-    }
-    const m = inSpan >= minSamples ? inSpan : Math.min(minSamples, inLookback)
-    if (m < minSamples) return 0
-    let w = m
-    for (let i = this.count - 1; i >= 0 && w > 0; i--) {
-      const slot = this.at(i)
-      if (this.bad[slot] === 1) continue
-      w--
-      // Days since the newest sample: small numbers keep the precision of epoch times.
-      this.winDays[w] = ((this.ts[slot] as number) - newest) / DAY_MS
-      this.winMm[w] = this.mm[slot] as number
-      this.winSlot[w] = slot
-    }
-    return m
-  }
-
-  private rejectGrossErrors(m: number, g: GrossErrorSettings): 'clean' | 'marked' | 'suspect' {
-    const sigmaMm = robustResiduals(this.winDays, this.winMm, m, this.winResidual, this.winScratch)
-    const limitMm = Math.max(g.k * sigmaMm, g.floorMm)
-    // A neighbour departing the same way by half the limit marks a real movement: a smooth curve
-    // (the rise toward failure) crosses the limit one sample at a time; a bad fix's neighbours stay put.
-    const supportMm = limitMm / 2
-    const res = this.winResidual
-    let marked = false
-    // The oldest sample of the window has no older neighbour here; it was judged while in the middle.
-    for (let i = 1; i < m; i++) {
-      const r = res[i] as number
-      if (Math.abs(r) <= limitMm) continue
-      const side = r > 0 ? 1 : -1
-      if ((res[i - 1] as number) * side > supportMm || (i + 1 < m && (res[i + 1] as number) * side > supportMm)) continue
-      if (i === m - 1) return marked ? 'marked' : 'suspect'
-      this.bad[this.winSlot[i] as number] = 1
-      this.rejected++
-      marked = true
-    }
-    return marked ? 'marked' : 'clean'
-  }
-
-  private fitWindow(m: number): FitOutcome {
-    const first = this.winSlot[0] as number
-    const spanMs = ((this.winDays[m - 1] as number) - (this.winDays[0] as number)) * DAY_MS
-    // A full ring at a fast rate may cover less than minSpanMs: grade over what it holds (see rules-default.md).
-    const ringLimited = this.count === this.ts.length && first === this.at(0)
-    if (spanMs < this.settings.minSpanMs && !ringLimited) return 'insufficient'
-    let sumT = 0
-    let sumU = 0
-    for (let i = 0; i < m; i++) {
-      sumT += this.winDays[i] as number
-      sumU += this.winMm[i] as number
-    }
-    const meanT = sumT / m
-    const meanU = sumU / m
-    let sxx = 0
-    let sxy = 0
-    let syy = 0
-    for (let i = 0; i < m; i++) {
-      const dt = (this.winDays[i] as number) - meanT
-      const du = (this.winMm[i] as number) - meanU
-      sxx += dt * dt
-      sxy += dt * du
-      syy += du * du
-    }
-    if (!(sxx > 0)) return 'insufficient'
-    this.velocity = sxy / sxx
-    // Residual sum of squares = syy − v·sxy; m ≥ 3 (tables.ts) leaves m − 2 degrees of freedom.
-    this.velocitySe = Math.sqrt(Math.max(0, syy - this.velocity * sxy) / (m - 2) / sxx)
-    return 'fitted'
-  }
+function rateQuiet(o: Observation, zeros: Uint8Array, k: number, rank: number, value: number): void {
+  rate(o, rank, value)
+  if (rank !== 0) zeros[k] = 0
+  else if ((zeros[k] as number) < QUIET_AFTER) zeros[k] = (zeros[k] as number) + 1
+  else o.updated = false
 }
 
-function createDisplacementChannel(rules: SiteRules, type: SensorType): Channel {
+function createDisplacementChannel(rules: SiteRules, type: SensorType): DisplacementChannel {
   const series = new DisplacementSeries(rules.regression, rules.grossError.sensorTypes.includes(type) ? rules.grossError : undefined)
-  const indicators: IndicatorSpec[] = [
-    { id: DISPLACEMENT_INDICATOR, family: 'displacement', unit: VELOCITY_UNIT, thresholds: rules.velocityMmPerDay }
-  ]
-  const observations = newObservations(1)
-  const o = observations[0] as (typeof observations)[0]
+  const m = rules.displacementModels
+  const history = new VelocityHistory(m.history.bucketMs, m.history.capacity)
+  const ivPoints = new VelocityHistory(m.forecast.stepMs, m.forecast.maxPoints)
+  const accel = newAccelerationFit()
+  const forecast = newFailureForecast()
+  const configuredVeq = m.tangent.veqMmPerDay[type] ?? Number.NaN
+  const indicators = indicatorSpecs(rules)
+  const observations = newObservations(indicators.length)
+  const [oVelocity, oTangent, oAccel, oForecast, oR2, oPoints, oSpan] = observations as [Observation, Observation, Observation, Observation, Observation, Observation, Observation]
+  let estimatedVeq = Number.NaN
+  let smoothedV = Number.NaN
+  let veq = configuredVeq
   let reported = 0
+  let forecastStale = false
+  const zeros = new Uint8Array(indicators.length)
   return {
     indicators,
     observations,
+    forecast,
+    get veqMmPerDay() {
+      return veq
+    },
     takeRejected() {
       const n = series.rejected - reported
       reported = series.rejected
@@ -270,10 +142,44 @@ function createDisplacementChannel(rules: SiteRules, type: SensorType): Channel 
       if (outcome !== 'added' && outcome !== 'replaced') return outcome
       const fitted = series.fit()
       if (fitted !== 'fitted') return fitted
-      o.value = Math.abs(series.velocity)
+      const v = Math.abs(series.velocity)
       // A velocity within noise of zero is no movement, whatever its size (short spans, noisy sensors).
-      o.rank = o.value >= rules.minStandardErrors * series.velocitySe ? rankOf(o.value, rules.velocityMmPerDay) : 0
-      o.updated = true
+      const significant = v >= rules.minStandardErrors * series.velocitySe
+      const velocityRank = significant ? rankOf(v, rules.velocityMmPerDay) : 0
+      rate(oVelocity, velocityRank, v)
+
+      // History models: recomputed when a new bucket opens (hourly by default), rated on every reading.
+      if (history.add(reading.ts, series.velocityAtMs, series.velocity, series.fitSpanMs)) {
+        estimatedVeq = history.medianWithin(m.history.windowMs, m.tangent.referenceMinSpanMs, 3)
+        smoothedV = history.meanWithin(m.tangent.smoothMs)
+        fitAcceleration(history, m.acceleration, accel)
+      }
+      veq = Number.isNaN(configuredVeq) ? estimatedVeq : configuredVeq
+      const alpha = tangentAngleDeg(smoothedV, veq)
+      let tangentRank = significant && veq >= m.tangent.minReferenceMmPerDay ? rankOf(alpha, m.tangent.thresholdsDeg) : 0
+      // Above steady creep only when v_i exceeds v_eq by more than the fit's noise.
+      if (tangentRank > 1 && smoothedV - veq < m.tangent.minStandardErrors * series.velocitySe) tangentRank = 1
+      rateQuiet(oTangent, zeros, 1, tangentRank, alpha)
+      const a = accel.mmPerDay2
+      const accelRank = a >= rules.minStandardErrors * accel.seMmPerDay2 ? rankOf(a, m.acceleration.thresholdsMmPerDay2) : 0
+      rateQuiet(oAccel, zeros, 2, accelRank, a)
+
+      // Insignificant velocities enter the forecast as 0, i.e. before any onset of acceleration.
+      if (ivPoints.add(reading.ts, series.velocityAtMs, significant ? v : 0, series.fitSpanMs)) forecastStale = true
+      // A forecast aid once the channel's own indicators see a moving, accelerating slope (≥ yellow on
+      // velocity, tangent angle or acceleration): a line through a rising half of a thermal cycle also
+      // meets zero. Fitted only then.
+      const confirmed = velocityRank >= 2 || tangentRank >= 2 || accelRank >= 2
+      if (confirmed && forecastStale) {
+        forecastFromHistory(ivPoints, veq, m.forecast, forecast)
+        forecastStale = false
+      }
+      const toFailureMs = forecast.tfMs - reading.ts
+      const forecastRank = forecast.verdict === 'forecast' && confirmed && toFailureMs <= m.forecast.redWithinMs ? 4 : 0
+      rateQuiet(oForecast, zeros, 3, forecastRank, toFailureMs / HOUR_MS)
+      rateQuiet(oR2, zeros, 4, forecastRank, forecast.r2)
+      rateQuiet(oPoints, zeros, 5, forecastRank, forecast.points)
+      rateQuiet(oSpan, zeros, 6, forecastRank, forecast.spanMs / HOUR_MS)
       return 'evaluated'
     }
   }
