@@ -39,12 +39,28 @@ export interface Channel {
   update(reading: Reading): UpdateOutcome
   /** Samples rejected as gross errors since the last call (channels with a robust filter). */
   takeRejected?(): number
+  /**
+   * Hot reload: adopt new rules (thresholds) keeping the model state (windows, series). Return
+   * false when the change needs a fresh channel (e.g. other windows); without `retune` the engine
+   * restarts the channel empty.
+   */
+  retune?(rules: SiteRules): boolean
+}
+
+/** The sensor record behind a channel, when the registry gave it (engine SiteInput.sensors). */
+export interface SensorInfo {
+  readonly deviceId: string
+  readonly sensorId: string
+  /** Physical range of the main field; overrides the data-quality table. */
+  readonly range?: { readonly min: number; readonly max: number } | undefined
+  /** Acceleration sensors: the vendor's unit (g, mg, m/s²). */
+  readonly unit?: string | undefined
 }
 
 export interface Evaluator {
   readonly id: string
   readonly sensorTypes: readonly SensorType[]
-  createChannel(rules: SiteRules, type: SensorType): Channel
+  createChannel(rules: SiteRules, type: SensorType, sensor?: SensorInfo): Channel
 }
 
 export type EvaluatorRegistry = ReadonlyMap<SensorType, Evaluator>
@@ -72,4 +88,9 @@ export function rankOf(value: number, thresholds: Float64Array): number {
     if (value >= t) return r
   }
   return 0
+}
+
+/** A per-channel copy of a threshold row, so `retune` can swap values in place. */
+export function ownThresholds(source: Float64Array): Float64Array {
+  return Float64Array.from(source)
 }

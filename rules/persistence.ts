@@ -32,6 +32,14 @@ export class LevelHistory {
     for (let r = 1; r <= rank; r++) this.atOrAbove[r] = (this.atOrAbove[r] as number) + 1
   }
 
+  /** Forget every rating (a suspended channel starts its count again when it comes back). */
+  reset(): void {
+    this.ring.fill(0)
+    this.atOrAbove.fill(0)
+    this.pos = 0
+    this.filled = 0
+  }
+
   /** The highest level reached by at least k of the last n ratings; 0 when none. */
   persistentRank(): number {
     for (let r = this.atOrAbove.length - 1; r >= 1; r--) if ((this.atOrAbove[r] as number) >= this.k) return r

@@ -3,6 +3,8 @@ import { fail, ok, type Result } from '../domain/index.js'
 import { FAMILIES } from './families.js'
 import { displacementTableSchema } from './tables-displacement.js'
 import { rainTableSchema } from './tables-rain.js'
+import { combinationSchema, dataQualityTableSchema, groundwaterTableSchema, mudTableSchema, secondaryTableSchema, triggerTableSchema } from './tables-sensors.js'
+import { DEFAULT_ESCALATION, escalationTableSchema } from './tables-escalation.js'
 
 /**
  * The rule tables (config/rules-default.json): rules are data, validated once here. Every number
@@ -15,6 +17,8 @@ export { FAMILIES, type Family } from './families.js'
 export * from './tables-common.js'
 export * from './tables-displacement.js'
 export * from './tables-rain.js'
+export * from './tables-sensors.js'
+export * from './tables-escalation.js'
 
 export const persistenceSchema = z
   .object({ k: z.number().int().min(1), n: z.number().int().min(1).max(16) })
@@ -32,7 +36,9 @@ export const gradingSchema = z
     persistenceByFamily: familyRecord(persistenceSchema).default({}),
     /** Hours below a level before the site falls one level; the longest applicable dwell wins. */
     dwellH: z.number().positive(),
-    dwellHByFamily: familyRecord(z.number().positive()).default({})
+    dwellHByFamily: familyRecord(z.number().positive()).default({}),
+    /** Orange and red need two independent indicators (domain.md §3); the caps per family. */
+    combination: combinationSchema
   })
   .strict()
 
@@ -41,7 +47,13 @@ export const ruleTablesSchema = z
     version: z.literal(1),
     rain: rainTableSchema,
     displacement: displacementTableSchema,
-    grading: gradingSchema
+    grading: gradingSchema,
+    groundwater: groundwaterTableSchema,
+    mud: mudTableSchema,
+    trigger: triggerTableSchema,
+    secondary: secondaryTableSchema,
+    dataQuality: dataQualityTableSchema,
+    escalation: escalationTableSchema.default(DEFAULT_ESCALATION)
   })
   .strict()
 export type RuleTables = z.infer<typeof ruleTablesSchema>

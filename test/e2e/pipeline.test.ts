@@ -116,7 +116,8 @@ describe('simulator → broker → ingest and rules → dashboard', () => {
     expect(evidence.every((e) => e.value >= e.threshold)).toBe(true)
 
     // Written before it was published (design.md "Delivery guarantees").
-    expect(platform.db.getAlert(event.alert.id)?.level).toBe(event.alert.level)
+    // (The storm may already have raised the same alert further by the time we look: at least this level.)
+    expect(levelRank(platform.db.getAlert(event.alert.id)?.level ?? 'none')).toBeGreaterThanOrEqual(levelRank(event.alert.level))
 
     // The readings behind it are in the readings store, placed by the broker's rewrite.
     const stored = await platform.readings.query({ siteId: event.alert.siteId, from: 0, to: Date.now() + 1 })

@@ -6,9 +6,22 @@ import { DAY, defaultTables, H, rain, reading, T0 } from './helpers.js'
 
 const SITE = { id: 'S-JH-001', county: '431129' }
 
-/** The default table with the 1 h window only, so each reading's rating is easy to follow. */
+/**
+ * The persistence and dwell mechanics, one indicator at a time: no intensity–duration flags, and
+ * one indicator may reach red alone (the combination caps have tests of their own, combination.test.ts).
+ */
+function soloTables(base: RuleTables = defaultTables()): RuleTables {
+  const t = structuredClone(base)
+  return {
+    ...t,
+    rain: { ...t.rain, event: { ...t.rain.event, curves: [] } },
+    grading: { ...t.grading, combination: { ...t.grading.combination, aloneMax: 'red' } }
+  }
+}
+
+/** The solo table with the 1 h window only, so each reading's rating is easy to follow. */
 function oneHourTables(): RuleTables {
-  const t = structuredClone(defaultTables())
+  const t = soloTables()
   return { ...t, rain: { ...t.rain, windows: t.rain.windows.filter((w) => w.id === '1h') } }
 }
 
@@ -43,7 +56,7 @@ describe('engine: persistence before rising', () => {
   })
 
   test('the highest persistent level of any window and any gauge', () => {
-    const engine = createEngine(defaultTables(), [SITE])
+    const engine = createEngine(soloTables(), [SITE])
     const out: Array<Transition | null> = []
     // Gauge 2: 20 mm/h steadily → 3 h sum 60 (blue) from hour 2; 6 h 120 (orange) from hour 5.
     for (let h = 0; h < 6; h++) out.push(engine.ingest(rain(T0 + h * H, 20, { deviceId: 'RG2', sensorId: 'YL1' })))
@@ -81,7 +94,7 @@ describe('engine: falling one level at a time after the dwell', () => {
   })
 
   test('displacement: 24 h dwell', () => {
-    const engine = createEngine(defaultTables(), [SITE])
+    const engine = createEngine(soloTables(), [SITE])
     const out: Array<Transition | null> = []
     // 12 mm/day for 12 h (orange), then still.
     for (let h = 0; h <= 12; h++) out.push(engine.ingest(reading('gnss', T0 + h * H, { dxMm: (12 * h) / 24, dyMm: 0 })))
@@ -113,7 +126,7 @@ describe('engine: sites, restore, bookkeeping', () => {
 
   test('per-site velocity thresholds; bad overrides reported, defaults kept', () => {
     const sensitive = { id: 'S-2', county: '431129', rules: { velocityMmPerDay: { blue: 0.5, yellow: 1, orange: 2, red: 3 }, dwellHByFamily: { rain: -1 } } }
-    const engine = createEngine(defaultTables(), [SITE, sensitive])
+    const engine = createEngine(soloTables(), [SITE, sensitive])
     expect(engine.problems()).toEqual([expect.stringMatching(/^site S-2: rules\.dwellHByFamily\.rain: .*\(default kept\)$/)])
     const levels: Record<string, SiteLevel> = {}
     for (const site of [SITE.id, sensitive.id]) {
@@ -125,13 +138,14 @@ describe('engine: sites, restore, bookkeeping', () => {
 
   test('unknown sites get the defaults; unsupported sensors, junk and duplicates are counted', () => {
     const engine = createEngine(defaultTables(), [])
-    engine.ingest(reading('tilt', T0, { xDeg: 1 }))
+    engine.ingest(reading('radar', T0, { xM: 1 }))
     engine.ingest(rain(T0, 1))
     engine.ingest(rain(T0, 1))
     engine.ingest(rain(T0 + H, -1))
-    engine.ingest(rain(T0 - 2 * DAY, 1))
+    engine.ingest(rain(T0 - 30 * DAY, 1))
     engine.ingest(reading('rain', T0 + 2 * H, { totalMm: 100 }))
     expect(engine.hasSite(SITE.id)).toBe(true)
-    expect(engine.stats()).toEqual({ readings: 6, evaluated: 1, duplicate: 1, stale: 1, invalid: 1, insufficient: 1, suspect: 0, grossErrors: 0, unsupported: 1, transitions: 0, sites: 1 })
+    // −1 mm is outside the rain gauge's physical range: invalid, rates nothing.
+    expect(engine.stats()).toMatchObject({ readings: 6, evaluated: 1, duplicate: 1, stale: 1, invalid: 1, outOfRange: 1, insufficient: 1, suspect: 0, grossErrors: 0, unsupported: 1, transitions: 0, sites: 1 })
   })
 })

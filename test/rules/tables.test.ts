@@ -6,7 +6,7 @@ import { defaultTables } from './helpers.js'
 describe('rule tables', () => {
   test('the shipped default loads and is frozen', () => {
     const t = defaultTables()
-    expect(t.rain.windows.map((w) => w.id)).toEqual(['1h', '3h', '6h', '24h'])
+    expect(t.rain.windows.map((w) => w.id)).toEqual(['10min', '1h', '3h', '6h', '12h', '24h', '72h'])
     expect(Object.isFrozen(t.rain.windows[0]?.thresholdsMm)).toBe(true)
   })
 
@@ -14,7 +14,7 @@ describe('rule tables', () => {
     const t = structuredClone(defaultTables()) as unknown as Record<string, Record<string, unknown>>
     const bad = {
       ...t,
-      rain: { ...t.rain, windows: [{ id: '1h', windowMin: 60, thresholdsMm: { blue: 50, yellow: 45 } }, { id: 'x', windowMin: -1, thresholdsMm: {} }] },
+      rain: { ...t.rain, windows: [{ id: '1h', windowMin: 60, thresholdsMm: { blue: 50, yellow: 45 } }, { id: 'x', windowMin: -1, thresholdsMm: { blue: -1 } }] },
       grading: { ...t.grading, persistence: { k: 6, n: 5 } },
       extra: true
     }
@@ -55,7 +55,7 @@ describe('rule tables', () => {
     const rules = compileSiteRules(t, overrides)
     expect([...rules.velocityMmPerDay].slice(1)).toEqual([1, 3, 6, 12])
     expect(rules.persistence.rain).toEqual({ k: 3, n: 5 })
-    expect(rules.dwellMs).toEqual({ rain: 6 * 3_600_000, displacement: 24 * 3_600_000 })
+    expect(rules.dwellMs).toMatchObject({ rain: 6 * 3_600_000, 'rain-flag': 6 * 3_600_000, displacement: 24 * 3_600_000, groundwater: 24 * 3_600_000 })
   })
 
   test('older tables without the fit-span and gross-error settings get the defaults', () => {
