@@ -25,7 +25,8 @@ const TREE = Object.freeze({ up: 'gh/up/#', presence: 'gh/presence/#', alert: 'g
 /** What each service may subscribe to; a request passes when one of these covers it. */
 const SERVICE_SUBSCRIBE: Readonly<Record<ServiceRole, readonly string[]>> = Object.freeze({
   ingest: [TREE.up],
-  rules: [TREE.up, TREE.presence, TREE.alertState],
+  // gh/alert: rules hears the officers' acknowledge/escalate/resolve (叫应 stops on acknowledgement).
+  rules: [TREE.up, TREE.presence, TREE.alert, TREE.alertState],
   dashboard: [TREE.alert, TREE.alertState, TREE.up, TREE.presence]
 })
 

@@ -101,7 +101,7 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
     }
     let rules: RulesHandle | undefined
     if (wanted.has('rules')) {
-      rules = await buildRules(loadRulesConfig(env), { db, log })
+      rules = await buildRules(loadRulesConfig(env), { db, readings, log })
       closers.push(() => rules?.close())
     }
     const health = (): Record<string, unknown> => ({

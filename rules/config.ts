@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { ConfigError, envMqttUrl, envString, parseEnvConfig, secretVar, serviceSecretSchema, type EnvVar } from '../domain/config.js'
+import { ConfigError, envMqttUrl, envNumber, envString, parseEnvConfig, secretVar, serviceSecretSchema, type EnvVar } from '../domain/config.js'
 
 /** Service secrets: 16 characters is our floor, as in broker/config.ts. */
 
@@ -15,7 +15,15 @@ export const rulesConfigSchema = z
     /** Rule tables (JSON, rules/tables.ts). */
     rulesFile: z.string().min(1).default('config/rules-default.json'),
     /** Partition: the 2-digit province this instance consumes, `+` for all (design.md "scaled-out"). */
-    province: z.string().regex(/^(\d{2}|\+)$/, 'a province is 2 digits or +').default('+')
+    province: z.string().regex(/^(\d{2}|\+)$/, 'a province is 2 digits or +').default('+'),
+    /** The deployment's DZ/T 0450 command `apikey` (domain.md §2); unset: DZ/T devices get no commands. */
+    dztApiKey: z.string().min(1).max(64).regex(/^[^&=\s]+$/, 'an API key has no &, = or spaces').optional(),
+    /** No report for this long → offline (125 min: Guangdong draft standard, domain.md §3). */
+    offlineAfterMin: z.number().int().positive().default(125),
+    /** How often the offline sweep runs (our choice). */
+    offlineSweepMin: z.number().int().positive().default(5),
+    /** History replayed into the windows at start: the longest window, 72 h rain (domain.md §3). */
+    warmStartH: z.number().int().min(0).max(24 * 30).default(72)
   })
   .readonly()
 export type RulesConfig = z.infer<typeof rulesConfigSchema>
@@ -28,14 +36,18 @@ export { ConfigError }
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RulesConfig {
   const mqtt = envMqttUrl(env, 'GEOWARN_MQTT_URL')
   const ownSecret = envString(env.GEOWARN_SERVICE_SECRET_RULES)
-  const raw: Record<keyof RulesConfig, string | undefined> = {
+  const raw: Record<keyof RulesConfig, string | number | undefined> = {
     mqttUrl: mqtt.url,
     mqttUsername: envString(env.GEOWARN_RULES_MQTT_USERNAME),
     mqttPassword: ownSecret ?? envString(env.GEOWARN_SERVICE_SECRET),
     mqttClientId: envString(env.GEOWARN_RULES_CLIENT_ID),
     dataDir: envString(env.GEOWARN_DATA_DIR),
     rulesFile: envString(env.GEOWARN_RULES_FILE),
-    province: envString(env.GEOWARN_RULES_PROVINCE)
+    province: envString(env.GEOWARN_RULES_PROVINCE),
+    dztApiKey: envString(env.GEOWARN_DZT_API_KEY),
+    offlineAfterMin: envNumber(env.GEOWARN_OFFLINE_AFTER_MIN),
+    offlineSweepMin: envNumber(env.GEOWARN_OFFLINE_SWEEP_MIN),
+    warmStartH: envNumber(env.GEOWARN_RULES_WARM_START_H)
   }
   // Name the variable the value actually came from.
   const vars: Record<keyof RulesConfig, EnvVar> = {
@@ -45,7 +57,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     mqttClientId: 'GEOWARN_RULES_CLIENT_ID',
     dataDir: 'GEOWARN_DATA_DIR',
     rulesFile: 'GEOWARN_RULES_FILE',
-    province: 'GEOWARN_RULES_PROVINCE'
+    province: 'GEOWARN_RULES_PROVINCE',
+    dztApiKey: secretVar('GEOWARN_DZT_API_KEY'),
+    offlineAfterMin: 'GEOWARN_OFFLINE_AFTER_MIN',
+    offlineSweepMin: 'GEOWARN_OFFLINE_SWEEP_MIN',
+    warmStartH: 'GEOWARN_RULES_WARM_START_H'
   }
   return parseEnvConfig(rulesConfigSchema, raw, vars, 'rules', mqtt.problems)
 }

@@ -2,12 +2,14 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import pino from 'pino'
 import { ConfigError } from '../domain/config.js'
+import { openReadingsStore } from '../store/open-readings-store.js'
 import { openPlatformDb } from '../store/sqlite-platform-db.js'
+import type { ReadingsStore } from '../store/readings-store.js'
 import { buildRules, type RulesHandle } from './app.js'
 import { loadConfig } from './config.js'
 
 /** The rules engine as its own process (docker-compose); `geowarn start` composes buildRules instead. */
-const log = pino({ name: 'geowarn-rules', level: process.env.GEOWARN_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'mqttPassword', '*.mqttPassword'] })
+const log = pino({ name: 'geowarn-rules', level: process.env.GEOWARN_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'mqttPassword', '*.mqttPassword', 'dztApiKey', '*.dztApiKey'] })
 
 let config
 try {
@@ -20,9 +22,12 @@ try {
 
 mkdirSync(config.dataDir, { recursive: true })
 const db = openPlatformDb(path.join(config.dataDir, 'platform.db'), { log })
+let readings: ReadingsStore
 let rules: RulesHandle
 try {
-  rules = await buildRules(config, { db, log })
+  // The warm start rebuilds the windows from the same readings store ingest writes.
+  readings = openReadingsStore(process.env, config.dataDir, log)
+  rules = await buildRules(config, { db, readings, log })
 } catch (err) {
   // A bad rules file is a ConfigError too (rules/app.ts).
   if (err instanceof ConfigError) log.fatal({ problems: err.problems }, err.message)
@@ -38,6 +43,7 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
   log.info({ signal, stats: rules.stats() }, 'stopping')
   try {
     await rules.close()
+    await readings.close()
     db.close()
     process.exit(0)
   } catch (err) {

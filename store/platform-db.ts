@@ -37,6 +37,12 @@ export interface AlertFilter {
   limit?: number
 }
 
+export interface UserFilter {
+  /** Exactly this region code (not the ones below it). */
+  region?: string
+  roles?: readonly UserRole[]
+}
+
 export interface AuditEntry {
   at: number
   actor: string
@@ -66,6 +72,12 @@ export interface PlatformDb {
   /** Insert or replace an alert (the whole record, history included). */
   saveAlert(alert: Alert): void
   getAlert(id: string): Alert | undefined
+  /**
+   * Compare-and-set: save only if the stored alert's `updatedAt` still equals `expectedUpdatedAt`
+   * (null: only if no alert with this id exists). False when someone else wrote it first: re-read,
+   * re-apply, retry. A writer must move `updatedAt` forward on every save.
+   */
+  saveAlertIf(alert: Alert, expectedUpdatedAt: number | null): boolean
   /** The open or acknowledged alert of a site, if any. */
   activeAlertForSite(siteId: string): Alert | undefined
   listAlerts(filter?: AlertFilter): Alert[]
@@ -78,6 +90,8 @@ export interface PlatformDb {
   /** The user if the password matches. */
   verifyUser(username: string, password: string): Promise<User | undefined>
   getUser(id: string): User | undefined
+  /** Users by exact region and role (e.g. a county's duty officers), ordered by username. */
+  listUsers(filter?: UserFilter): User[]
   countUsers(): number
 
   audit(entry: AuditEntry): void

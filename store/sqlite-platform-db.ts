@@ -15,7 +15,7 @@ import {
   type Site
 } from '../domain/index.js'
 import { migrate, PLATFORM_MIGRATIONS } from './migrations.js'
-import { USER_ROLES, type AlertFilter, type AuditEntry, type PlatformDb, type SiteLevelRecord, type User, type UserRole } from './platform-db.js'
+import { USER_ROLES, type AlertFilter, type AuditEntry, type PlatformDb, type SiteLevelRecord, type User, type UserFilter, type UserRole } from './platform-db.js'
 import { scopeLikePattern } from './scope-sql.js'
 import { decoyPasswordHash, hashDeviceSecret, hashPasswordSync, verifyDeviceSecret, verifyPassword } from './secrets.js'
 import { openSqlite } from './sqlite-open.js'
@@ -93,6 +93,12 @@ export function openPlatformDb(path: string, opts: PlatformDbOptions = {}): Plat
     saveAlert: db.prepare<[string, string, string, string, string, number, number, string]>(
       `INSERT OR REPLACE INTO alerts (id, site_id, county, state, level, opened_at, updated_at, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
     ),
+    insertAlertIfAbsent: db.prepare<[string, string, string, string, string, number, number, string]>(
+      `INSERT INTO alerts (id, site_id, county, state, level, opened_at, updated_at, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`
+    ),
+    updateAlertIf: db.prepare<[string, string, string, string, number, number, string, string, number]>(
+      `UPDATE alerts SET site_id = ?, county = ?, state = ?, level = ?, opened_at = ?, updated_at = ?, json = ? WHERE id = ? AND updated_at = ?`
+    ),
     getAlert: db.prepare<[string], JsonRow>('SELECT json FROM alerts WHERE id = ?'),
     activeAlert: db.prepare<[string], JsonRow>(
       `SELECT json FROM alerts WHERE site_id = ? AND state IN ${ACTIVE_STATES} ORDER BY opened_at DESC LIMIT 1`
@@ -164,6 +170,15 @@ export function openPlatformDb(path: string, opts: PlatformDbOptions = {}): Plat
       const a = alertSchema.parse(raw)
       st.saveAlert.run(a.id, a.siteId, a.county, a.state, a.level, a.openedAt, a.updatedAt, JSON.stringify(a))
     },
+    saveAlertIf: (raw, expectedUpdatedAt) => {
+      const a = alertSchema.parse(raw)
+      const json = JSON.stringify(a)
+      const { changes } =
+        expectedUpdatedAt === null
+          ? st.insertAlertIfAbsent.run(a.id, a.siteId, a.county, a.state, a.level, a.openedAt, a.updatedAt, json)
+          : st.updateAlertIf.run(a.siteId, a.county, a.state, a.level, a.openedAt, a.updatedAt, json, a.id, expectedUpdatedAt)
+      return changes === 1
+    },
     getAlert: (id) => parseOne(st.getAlert.get(id), alertSchema.parse),
     activeAlertForSite: (siteId) => parseOne(st.activeAlert.get(siteId), alertSchema.parse),
     listAlerts: (filter = {}) => listAlerts(db, filter),
@@ -206,6 +221,7 @@ export function openPlatformDb(path: string, opts: PlatformDbOptions = {}): Plat
       const row = st.userById.get(id)
       return row === undefined ? undefined : toUser(row)
     },
+    listUsers: (filter = {}) => listUsers(db, filter),
     countUsers: () => st.countUsers.get()?.n ?? 0,
 
     audit: (e) => {
@@ -248,6 +264,25 @@ function listAlerts(db: ReturnType<typeof openSqlite>, filter: AlertFilter): Ale
     .prepare<(string | number)[], JsonRow>(sql)
     .all(...params)
     .map((r) => alertSchema.parse(JSON.parse(r.json)))
+}
+
+function listUsers(db: ReturnType<typeof openSqlite>, filter: UserFilter): User[] {
+  const where: string[] = []
+  const params: string[] = []
+  if (filter.region !== undefined) {
+    where.push('region = ?')
+    params.push(filter.region)
+  }
+  if (filter.roles !== undefined) {
+    if (filter.roles.length === 0) return []
+    where.push(`role IN (${filter.roles.map(() => '?').join(', ')})`)
+    params.push(...filter.roles)
+  }
+  const sql = `SELECT * FROM users ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY username`
+  return db
+    .prepare<string[], UserRow>(sql)
+    .all(...params)
+    .map(toUser)
 }
 
 function parseOne<T>(row: JsonRow | undefined, parse: (v: unknown) => T): T | undefined {

@@ -13,8 +13,27 @@ describe('rules config', () => {
       mqttClientId: 'geowarn-rules',
       dataDir: './data',
       rulesFile: 'config/rules-default.json',
-      province: '+'
+      province: '+',
+      offlineAfterMin: 125,
+      offlineSweepMin: 5,
+      warmStartH: 72
     })
+  })
+
+  test('lifecycle settings: the DZ/T api key, offline delay and sweep, warm-start hours', () => {
+    const c = loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_DZT_API_KEY: 'k3y-42', GEOWARN_OFFLINE_AFTER_MIN: '60', GEOWARN_OFFLINE_SWEEP_MIN: '1', GEOWARN_RULES_WARM_START_H: '0' })
+    expect(c).toMatchObject({ dztApiKey: 'k3y-42', offlineAfterMin: 60, offlineSweepMin: 1, warmStartH: 0 })
+  })
+
+  test('a bad DZ/T api key is named but never echoed', () => {
+    let error: unknown
+    try {
+      loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_DZT_API_KEY: 'a&b=c', GEOWARN_OFFLINE_AFTER_MIN: 'soon' })
+    } catch (err) {
+      error = err
+    }
+    const problems = (error as ConfigError).problems
+    expect(problems).toEqual(['GEOWARN_DZT_API_KEY: an API key has no &, = or spaces', 'GEOWARN_OFFLINE_AFTER_MIN: expected a number (got "soon")'])
   })
 
   test('the per-service secret and the MQTT port', () => {
