@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { runBench } from './bench.js'
+import { runReplayCommand } from './replay.js'
 import { runDemo, runStart } from './start.js'
 import { runImport, runSim, runUserAdd } from './tools.js'
 
@@ -14,6 +15,8 @@ const USAGE = `geowarn — early warning for geological hazards
                      import a registry file (sites, devices, device secrets) into the platform DB
   geowarn user add --username NAME --role ROLE --region CODE [--name TEXT]
                      create an account; the password is read from GEOWARN_NEW_PASSWORD or stdin
+  geowarn replay FILE.csv [--speed N] [--json] [--tables FILE] [--site ID]
+                     a recorded series through the warning engine: level timeline, lead times, forecasts
   geowarn bench      benchmarks (also: npm run bench)
 
 Settings come from environment variables: see the README.`
@@ -32,6 +35,8 @@ async function dispatch(): Promise<number> {
       return runImport(rest)
     case 'user':
       return runUserAdd(rest)
+    case 'replay':
+      return runReplayCommand(rest)
     case 'bench':
       return runBench(rest)
     case undefined:

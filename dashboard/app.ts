@@ -18,6 +18,7 @@ import { publicRoutes } from './routes/public.js'
 import { regionRoutes } from './routes/regions.js'
 import { sessionRoutes } from './routes/session.js'
 import { siteRoutes } from './routes/sites.js'
+import { siteRulesRoutes } from './routes/site-rules.js'
 import { SessionStore } from './sessions.js'
 import { attachSockets, type DashboardIo } from './socket.js'
 
@@ -117,6 +118,7 @@ export async function buildDashboard(config: DashboardConfig, deps: DashboardDep
     await scope.register(sessionRoutes, { ctx })
     await scope.register(regionRoutes, { ctx })
     await scope.register(siteRoutes, { ctx })
+    await scope.register(siteRulesRoutes, { ctx })
     await scope.register(alertRoutes, { ctx })
   })
   await installWeb(fastify, config.webRoot)
