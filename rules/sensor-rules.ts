@@ -29,6 +29,7 @@ export interface CompiledRise {
 export interface CombinationRanks {
   aloneMax: number
   rainFlagMax: number
+  rainFlagAloneMax: number
   groundwaterStepsAboveDisplacement: number
   groundwaterMax: number
   secondaryMax: number
@@ -87,6 +88,7 @@ export function compileOtherRules(tables: RuleTables, overrides: Readonly<Record
     combination: Object.freeze({
       aloneMax: levelRank(c.aloneMax),
       rainFlagMax: levelRank(c.rainFlagMax),
+      rainFlagAloneMax: levelRank(c.rainFlagAloneMax),
       groundwaterStepsAboveDisplacement: c.groundwaterStepsAboveDisplacement,
       groundwaterMax: levelRank(c.groundwaterMax),
       secondaryMax: levelRank(c.secondaryMax),

@@ -21,7 +21,8 @@ import type { SiteRules } from './site-rules.js'
  */
 
 export interface IndicatorState {
-  readonly spec: IndicatorSpec
+  /** Replaced by a hot reload (engine.ts applyRules) when the channel retunes to new specs. */
+  spec: IndicatorSpec
   /** Index of spec.family in FAMILIES: the combination switches on it in the hot path. */
   readonly fam: number
   readonly deviceId: string
@@ -95,7 +96,7 @@ export interface CombinationContext {
 /** The highest level one indicator of this family reaches on its own (no second indicator). */
 function aloneCap(fam: number, c: CombinationRanks): number {
   if (fam === F_GW) return 0
-  if (fam === F_FLAG) return Math.min(c.rainFlagMax, c.aloneMax)
+  if (fam === F_FLAG) return Math.min(c.rainFlagAloneMax, c.rainFlagMax, c.aloneMax)
   if (fam === F_SECONDARY) return Math.min(c.secondaryMax, c.aloneMax)
   return c.aloneMax
 }

@@ -98,6 +98,12 @@ export const combinationSchema = z
     /** Highest level one indicator (or one family) reaches without a second independent one. */
     aloneMax: alertLevel,
     rainFlagMax: alertLevel,
+    /**
+     * A rain flag with no second indicator shows at most this level (our choice, default blue): the
+     * Guzzetti minimum is reached by 24 h of 1 mm/h, an ordinary wet-season day, and yellow obliges
+     * rescue teams to stand by. Paired with another indicator a flag counts up to `rainFlagMax`.
+     */
+    rainFlagAloneMax: alertLevel.default('blue'),
     groundwaterStepsAboveDisplacement: z.number().int().min(0).max(3),
     groundwaterMax: alertLevel,
     secondaryMax: alertLevel,

@@ -70,6 +70,10 @@ describe('combination: one indicator alone stops at yellow; orange and red need 
     ['rain red alone', { RG: { rain: 'red' } }, 'yellow'],
     ['rain red and a rain flag, no displacement', { RG: { rain: 'red', 'rain-flag': 'orange' } }, 'yellow'],
     ['rain blue alone', { RG: { rain: 'blue' } }, 'blue'],
+    // rainFlagAloneMax: an ordinary wet-season day reaches the Guzzetti minimum.
+    ['a yellow rain flag alone shows blue', { RG: { 'rain-flag': 'yellow' } }, 'blue'],
+    ['an orange rain flag alone shows blue', { RG: { 'rain-flag': 'orange' } }, 'blue'],
+    ['a yellow rain flag + displacement yellow', { RG: { 'rain-flag': 'yellow' }, GN1: { displacement: 'yellow' } }, 'yellow'],
     ['displacement red on one device', { GN1: { displacement: 'red' } }, 'yellow'],
     ['forecast red alone', { GN1: { forecast: 'red' } }, 'yellow'],
     ['rain orange + displacement orange', { RG: { rain: 'orange' }, GN1: { displacement: 'orange' } }, 'orange'],

@@ -85,11 +85,11 @@ describe('groundwater / pore pressure: daily rise against the V0 levels (configu
 
 describe('mud level, triggers, tilt and acceleration', () => {
   test.each<[number, number]>([
-    [0.1, 0],
-    [0.3, 1],
-    [0.6, 2],
+    [0.3, 0],
+    [0.5, 1],
+    [0.8, 2],
     [1.2, 3],
-    [2, 4]
+    [1.6, 4]
   ])('mud %f m against the shipped stages rates %i', (levelM, rank) => {
     expect(feed(channelFor('mud_level'), [reading('mud_level', T0, { levelM })]).rank).toBe(rank)
   })
@@ -141,7 +141,7 @@ describe('real evaluators on a debris-flow site', () => {
     const on = { siteId: DEBRIS.id, county: DEBRIS.county }
     const levels: string[] = []
     for (let h = 0; h < 3; h++) {
-      engine.ingest(reading('mud_level', at(h), { levelM: 0.6 }, { ...on, deviceId: 'NW1', sensorId: 'L4_NW_1' }))
+      engine.ingest(reading('mud_level', at(h), { levelM: 0.9 }, { ...on, deviceId: 'NW1', sensorId: 'L4_NW_1' }))
       engine.ingest(rain(at(h) + MIN, 50, on))
     }
     levels.push(engine.level(DEBRIS.id))
@@ -154,7 +154,7 @@ describe('real evaluators on a debris-flow site', () => {
     const engine = createEngine(defaultTables(), [{ ...DEBRIS, hazardType: 'landslide' }])
     const on = { siteId: DEBRIS.id, county: DEBRIS.county }
     for (let h = 0; h < 5; h++) {
-      engine.ingest(reading('mud_level', at(h), { levelM: 0.6 }, { ...on, deviceId: 'NW1', sensorId: 'L4_NW_1' }))
+      engine.ingest(reading('mud_level', at(h), { levelM: 0.9 }, { ...on, deviceId: 'NW1', sensorId: 'L4_NW_1' }))
       engine.ingest(rain(at(h) + MIN, 50, on))
       engine.ingest(reading('infrasound', at(h) + 2 * MIN, { osp: 90 }, { ...on, deviceId: 'CS1', sensorId: 'L2_CS_1' }))
     }
