@@ -158,6 +158,7 @@ export const alertsQuerySchema = z.object({
 
 export const alertIdParamsSchema = z.object({ id: idSchema })
 export const noteBodySchema = z.object({ note: z.string().max(2000).optional() }).default({})
+export const addNoteBodySchema = z.object({ note: z.string().trim().min(1).max(2000) })
 export const resolveBodySchema = z.object({ disposition: dispositionSchema, note: z.string().max(2000).optional() })
 export const alertResponseSchema = z.object({ alert: alertSchema })
 export const alertsResponseSchema = z.object({ alerts: z.array(alertSchema) })

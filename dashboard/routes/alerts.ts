@@ -1,12 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { regionContains, type Alert, type AlertEvent, type SiteAlertState } from '../../domain/index.js'
+import { updateAlertCas } from '../alert-cas.js'
 import { applyAlertCommand, EVENT_KIND_OF, type AlertCommand } from '../alert-actions.js'
 import type { User } from '../../store/platform-db.js'
 import { mayActOnAlerts } from '../auth.js'
 import type { RouteContext } from '../context.js'
 import { ApiError } from '../errors.js'
 import { authOf } from '../plugins/auth.js'
+import { fail, ok } from '../../domain/result.js'
 import {
+  addNoteBodySchema,
   alertIdParamsSchema,
   alertResponseSchema,
   alertsQuerySchema,
@@ -49,22 +52,43 @@ export const alertRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (
     { schema: { summary: 'Close an alert with a disposition', tags: ['alerts'], params: alertIdParamsSchema, body: resolveBodySchema, response: actionResponses } },
     async (req) => ({ alert: applyAndPublish(ctx, authOf(req).user, req.params.id, { action: 'resolve', disposition: req.body.disposition, ...noteOf(req.body.note) }) })
   )
+  fastify.post(
+    '/api/alerts/:id/note',
+    { schema: { summary: 'Add a note to an alert, in any state', tags: ['alerts'], params: alertIdParamsSchema, body: addNoteBodySchema, response: actionResponses } },
+    async (req) => ({ alert: applyAndPublish(ctx, authOf(req).user, req.params.id, { action: 'note', note: req.body.note }) })
+  )
 }
 
 function noteOf(note: string | undefined): { note?: string } {
   return note === undefined ? {} : { note }
 }
 
-/** Load, scope-check, apply, store, audit, publish: the platform DB first, then MQTT (design.md). */
+/**
+ * Load, scope-check, apply, store (compare-and-set, alert-cas.ts), audit, publish: the platform DB
+ * first, then MQTT (design.md). Rules may write the alert between our read and our save; then the
+ * command is applied again to what rules wrote, so both changes survive.
+ */
 function applyAndPublish(ctx: RouteContext, user: User, id: string, cmd: AlertCommand): Alert {
-  const alert = ctx.db.getAlert(id)
-  if (alert === undefined || !regionContains(user.region, alert.county)) throw new ApiError(404, 'GH_ERR_UNKNOWN_ALERT', `unknown alert ${id}`)
-  if (!mayActOnAlerts(user)) throw new ApiError(403, 'GH_ERR_FORBIDDEN', `role ${user.role} may not act on alerts`)
   const now = ctx.now()
-  const applied = applyAlertCommand(alert, cmd, user.username, now)
-  if (!applied.ok) throw new ApiError(409, 'GH_ERR_ALERT_STATE', applied.reason)
-  const next = applied.value
-  ctx.db.saveAlert(next)
+  const outcome = updateAlertCas(ctx.db, id, (alert) => {
+    if (!regionContains(user.region, alert.county)) return fail(new ApiError(404, 'GH_ERR_UNKNOWN_ALERT', `unknown alert ${id}`))
+    if (!mayActOnAlerts(user)) return fail(new ApiError(403, 'GH_ERR_FORBIDDEN', `role ${user.role} may not act on alerts`))
+    const applied = applyAlertCommand(alert, cmd, user.username, now)
+    return applied.ok ? ok(applied.value) : fail(new ApiError(409, 'GH_ERR_ALERT_STATE', applied.reason))
+  })
+  switch (outcome.kind) {
+    case 'missing':
+      throw new ApiError(404, 'GH_ERR_UNKNOWN_ALERT', `unknown alert ${id}`)
+    case 'rejected':
+      throw outcome.reason
+    case 'gave-up':
+      ctx.log.warn({ alertId: id, action: cmd.action, conflicts: outcome.conflicts }, 'alert kept changing under the action; gave up')
+      throw new ApiError(409, 'GH_ERR_ALERT_CONFLICT', `alert ${id} kept changing; try again`)
+    case 'saved':
+      break
+  }
+  if (outcome.conflicts > 0) ctx.log.info({ alertId: id, action: cmd.action, conflicts: outcome.conflicts }, 'alert changed under the action; applied again')
+  const next = outcome.alert
   ctx.db.audit({
     at: now,
     actor: user.username,

@@ -65,8 +65,11 @@ export interface Harness {
   close(): Promise<void>
 }
 
-/** A real Aedes on 127.0.0.1 port 0, in-memory stores seeded with two counties, the dashboard on port 0. */
-export async function startHarness(opts: { webRoot?: string } = {}): Promise<Harness> {
+/**
+ * A real Aedes on 127.0.0.1 port 0, in-memory stores seeded with two counties, the dashboard on port 0.
+ * `wrapDb` puts fault injection around the real DB the dashboard gets (`db` stays the bare one).
+ */
+export async function startHarness(opts: { webRoot?: string; wrapDb?: (db: PlatformDb) => PlatformDb } = {}): Promise<Harness> {
   const broker = await Aedes.createBroker()
   const server: Server = createServer(broker.handle)
   server.listen(0, '127.0.0.1')
@@ -89,7 +92,7 @@ export async function startHarness(opts: { webRoot?: string } = {}): Promise<Har
   let clock = T0
   const now = (): number => clock++
   const dashboard = await buildDashboard(parseConfig({ httpHost: '127.0.0.1', httpPort: 0, mqttUrl, webRoot: opts.webRoot ?? '/nonexistent-geowarn-web' }), {
-    db,
+    db: opts.wrapDb === undefined ? db : opts.wrapDb(db),
     readings,
     log: pino({ level: process.env.GEOWARN_TEST_LOG ?? 'silent' }),
     now

@@ -262,7 +262,8 @@ describe('docs and the web app', () => {
         '/api/alerts',
         '/api/alerts/{id}/ack',
         '/api/alerts/{id}/escalate',
-        '/api/alerts/{id}/resolve'
+        '/api/alerts/{id}/resolve',
+        '/api/alerts/{id}/note'
       ])
     )
     const refs = [...res.body.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] ?? '')

@@ -89,6 +89,7 @@ export const api = {
     request<{ alert: Alert }>('POST', `/api/alerts/${encodeURIComponent(id)}/ack`, note === undefined ? {} : { note }),
   escalate: (id: string, note?: string) =>
     request<{ alert: Alert }>('POST', `/api/alerts/${encodeURIComponent(id)}/escalate`, note === undefined ? {} : { note }),
+  note: (id: string, note: string) => request<{ alert: Alert }>('POST', `/api/alerts/${encodeURIComponent(id)}/note`, { note }),
   resolve: (id: string, disposition: Disposition, note?: string) =>
     request<{ alert: Alert }>('POST', `/api/alerts/${encodeURIComponent(id)}/resolve`, note === undefined ? { disposition } : { disposition, note })
 }

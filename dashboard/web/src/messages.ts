@@ -95,6 +95,7 @@ export const zh = {
   'err.GH_ERR_RATE_LIMITED': '尝试次数过多，请稍后再试',
   'err.GH_ERR_FORBIDDEN': '您的账号无权执行此操作',
   'err.GH_ERR_ALERT_STATE': '该预警的状态已变化，不能再执行此操作',
+  'err.GH_ERR_ALERT_CONFLICT': '该预警正在被更新，请稍后重试',
   'err.GH_ERR_UNKNOWN_ALERT': '预警不存在或不在您的辖区内',
   'err.GH_ERR_UNAUTHORIZED': '登录已失效，请重新登录',
   'err.GH_ERR_NETWORK': '无法连接服务器'
@@ -192,6 +193,7 @@ export const en: Record<MessageKey, string> = {
   'err.GH_ERR_RATE_LIMITED': 'too many attempts, try again later',
   'err.GH_ERR_FORBIDDEN': 'your account may not do this',
   'err.GH_ERR_ALERT_STATE': 'the warning has changed state; this action no longer applies',
+  'err.GH_ERR_ALERT_CONFLICT': 'the warning is being updated; please try again',
   'err.GH_ERR_UNKNOWN_ALERT': 'no such warning in your jurisdiction',
   'err.GH_ERR_UNAUTHORIZED': 'session expired, please sign in again',
   'err.GH_ERR_NETWORK': 'cannot reach the server'

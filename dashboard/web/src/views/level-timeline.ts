@@ -1,7 +1,8 @@
 import { createChart, type ChartOption } from '../charts.js'
 import { h, setChildren } from '../dom.js'
 import { escapeHtml } from '../html.js'
-import { formatTime, levelName, t } from '../i18n.js'
+import { evidenceRows } from '../evidence-rows.js'
+import { formatTime, lang, levelName, t } from '../i18n.js'
 import { LEVEL_COLORS, LEVELS, levelRank } from '../levels.js'
 import { levelSteps } from '../series.js'
 import type { Alert } from '../types.js'
@@ -62,39 +63,37 @@ export function levelTimeline(): LevelTimeline {
   }
 }
 
-/** Why the site stands where it does: the evidence of its current (or latest) alert, newest first. */
+const NUMERIC_HEADS: ReadonlySet<string> = new Set(['ev.value', 'ev.threshold'])
+
+/**
+ * Why the site stands where it does: the evidence of its current (or latest) alert, newest first,
+ * each indicator under its name (evidence-rows.ts), the rule id kept in the title for look-ups.
+ */
 export function evidenceTable(alert: Alert | undefined): HTMLElement {
   const box = h('section', { class: 'panel evidence', 'data-testid': 'evidence' }, h('h3', {}, t('chart.evidence')))
   if (alert === undefined) {
     box.append(h('p', { class: 'muted' }, t('chart.noEvidence')))
     return box
   }
-  const rows = [...alert.history]
-    .reverse()
-    .flatMap((change) => change.evidence)
-    .map((e) =>
-      h(
-        'tr',
-        { 'data-testid': 'evidence-row', 'data-indicator': e.indicator, 'data-level': e.level },
-        h('td', {}, formatTime(e.at)),
-        h('td', {}, h('span', { class: `level-badge level-${e.level}` }, levelName(e.level))),
-        h('td', {}, h('code', {}, e.indicator)),
-        h('td', { class: 'num' }, `${round(e.value)} ${e.unit}`),
-        h('td', { class: 'num' }, `${round(e.threshold)} ${e.unit}`),
-        h('td', { class: 'muted' }, [e.deviceId, e.sensorId].filter((x) => x !== undefined).join('/'))
-      )
+  const rows = evidenceRows(alert.history, { lang: lang() }).map((r) =>
+    h(
+      'tr',
+      { 'data-testid': 'evidence-row', 'data-indicator': r.indicator, 'data-level': r.level },
+      h('td', {}, formatTime(r.at)),
+      h('td', {}, h('span', { class: `level-badge level-${r.level}` }, levelName(r.level))),
+      h('td', { class: 'ev-name', title: r.indicator }, r.name),
+      h('td', { class: r.isForecast ? 'num ev-forecast' : 'num', 'data-testid': 'evidence-value' }, r.value),
+      h('td', { class: 'num' }, r.threshold),
+      h('td', { class: 'muted' }, r.device)
     )
+  )
   const table = h(
     'table',
     { class: 'table' },
-    h('thead', {}, h('tr', {}, ...(['ev.at', 'ev.level', 'ev.indicator', 'ev.value', 'ev.threshold', 'ev.device'] as const).map((k) => h('th', {}, t(k))))),
+    h('thead', {}, h('tr', {}, ...(['ev.at', 'ev.level', 'ev.indicator', 'ev.value', 'ev.threshold', 'ev.device'] as const).map((k) => h('th', NUMERIC_HEADS.has(k) ? { class: 'num' } : {}, t(k))))),
     h('tbody')
   )
   setChildren(table.tBodies[0] ?? table, ...rows)
   box.append(h('div', { class: 'table-wrap' }, table))
   return box
-}
-
-function round(v: number): number {
-  return Math.round(v * 100) / 100
 }
