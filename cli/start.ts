@@ -7,6 +7,7 @@ import { loadRegistryFile } from '../device-sim/registry-file.js'
 import { loadScenario } from '../device-sim/scenario.js'
 import { SITE_LEVELS, type SiteLevel } from '../domain/index.js'
 import { SERVICE_NAMES, startPlatform, type Platform, type ServiceName } from './launcher.js'
+import type { Logger } from 'pino'
 import { createLogger } from './logger.js'
 
 export const DEMO_REGISTRY = 'config/demo-registry.json'
@@ -32,7 +33,9 @@ export async function runStart(args: string[]): Promise<number> {
   if (platform.db.countUsers() === 0 && platform.dashboard !== undefined) {
     log.warn('no user account yet: create the first with `geowarn user add --role admin --region 000000 --username …`')
   }
+  const stopReloads = reloadRulesOnHangup(platform, log)
   await untilSignal()
+  stopReloads()
   await platform.close()
   return 0
 }
@@ -65,7 +68,9 @@ export async function runDemo(args: string[]): Promise<number> {
     ].join('\n')
   )
   const ticker = setInterval(() => console.log(demoStatus(platform, sim)), 15_000)
+  const stopReloads = reloadRulesOnHangup(platform, log)
   await untilSignal()
+  stopReloads()
   clearInterval(ticker)
   await sim.close()
   await platform.close()
@@ -98,6 +103,15 @@ function parseServices(list: string | undefined): ServiceName[] {
     if (!(SERVICE_NAMES as readonly string[]).includes(n)) throw new Error(`unknown service ${JSON.stringify(n)}; choose from ${SERVICE_NAMES.join(', ')}`)
   }
   return names as ServiceName[]
+}
+
+/** SIGHUP re-reads the rule files while the platform runs (the rules service logs the outcome); returns the remover. */
+function reloadRulesOnHangup(platform: Platform, log: Logger): () => void {
+  const onHangup = (): void => {
+    platform.rules?.reloadRules().catch((err: unknown) => log.error({ err }, 'rule reload failed'))
+  }
+  process.on('SIGHUP', onHangup)
+  return () => process.off('SIGHUP', onHangup)
 }
 
 function untilSignal(): Promise<NodeJS.Signals> {

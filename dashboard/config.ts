@@ -33,15 +33,18 @@ export const dashboardConfigSchema = z.object({
   sessionTtlMs: z.number().int().positive().default(DASHBOARD_DEFAULTS.sessionTtlMs),
   cookieSecure: z.boolean().default(DASHBOARD_DEFAULTS.cookieSecure),
   loginMaxFailures: z.number().int().positive().default(DASHBOARD_DEFAULTS.loginMaxFailures),
-  loginWindowMs: z.number().int().positive().default(DASHBOARD_DEFAULTS.loginWindowMs)
+  loginWindowMs: z.number().int().positive().default(DASHBOARD_DEFAULTS.loginWindowMs),
+  /** The rule tables the rules service reads (GET /api/sites/:id/rules). Default: `config/rules-default.json` under the repository root. */
+  rulesFile: z.string().min(1).optional(),
+  /** Its override file; default `config/rules-overrides.json` under the repository root if it exists, else none. */
+  rulesOverridesFile: z.string().min(1).optional()
 })
 export type DashboardConfigInput = z.input<typeof dashboardConfigSchema>
-export type DashboardConfig = Readonly<z.output<typeof dashboardConfigSchema> & { webRoot: string }>
+export type DashboardConfig = Readonly<z.output<typeof dashboardConfigSchema> & { webRoot: string; rulesFile: string }>
 
 /** Validate once, fill the defaults, freeze. Throws on a bad config: the process must not start. */
 export function parseConfig(input: DashboardConfigInput): DashboardConfig {
-  const parsed = dashboardConfigSchema.parse(input)
-  return Object.freeze({ ...parsed, webRoot: parsed.webRoot ?? defaultWebRoot() })
+  return withDefaultPaths(dashboardConfigSchema.parse(input))
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -58,7 +61,9 @@ export function loadConfig(env: Env): DashboardConfig {
     mqttPassword: ownSecret ?? envString(env.GEOWARN_SERVICE_SECRET),
     webRoot: envString(env.GEOWARN_WEB_ROOT),
     sessionTtlMs: envNumber(env.GEOWARN_SESSION_TTL_MS),
-    cookieSecure: envBoolean(env.GEOWARN_COOKIE_SECURE)
+    cookieSecure: envBoolean(env.GEOWARN_COOKIE_SECURE),
+    rulesFile: envString(env.GEOWARN_RULES_FILE),
+    rulesOverridesFile: envString(env.GEOWARN_RULES_OVERRIDES_FILE)
   }
   const vars: EnvVars = {
     httpHost: 'GEOWARN_HTTP_HOST',
@@ -67,10 +72,25 @@ export function loadConfig(env: Env): DashboardConfig {
     mqttPassword: secretVar(ownSecret === undefined ? 'GEOWARN_SERVICE_SECRET' : 'GEOWARN_SERVICE_SECRET_DASHBOARD'),
     webRoot: 'GEOWARN_WEB_ROOT',
     sessionTtlMs: 'GEOWARN_SESSION_TTL_MS',
-    cookieSecure: 'GEOWARN_COOKIE_SECURE'
+    cookieSecure: 'GEOWARN_COOKIE_SECURE',
+    rulesFile: 'GEOWARN_RULES_FILE',
+    rulesOverridesFile: 'GEOWARN_RULES_OVERRIDES_FILE'
   }
-  const parsed = parseEnvConfig(dashboardConfigSchema, raw, vars, 'dashboard', mqtt.problems)
-  return Object.freeze({ ...parsed, webRoot: parsed.webRoot ?? defaultWebRoot() })
+  return withDefaultPaths(parseEnvConfig(dashboardConfigSchema, raw, vars, 'dashboard', mqtt.problems))
+}
+
+/** GEOWARN_RULES_OVERRIDES_FILE=none turns the default override file off (as in rules/config.ts). */
+const NO_FILE = 'none'
+
+function withDefaultPaths(parsed: z.output<typeof dashboardConfigSchema>): DashboardConfig {
+  const { rulesOverridesFile, ...rest } = parsed
+  const overrides = rulesOverridesFile ?? (existsSync(inRepository('config', 'rules-overrides.json')) ? inRepository('config', 'rules-overrides.json') : undefined)
+  return Object.freeze({
+    ...rest,
+    webRoot: parsed.webRoot ?? defaultWebRoot(),
+    rulesFile: parsed.rulesFile ?? inRepository('config', 'rules-default.json'),
+    ...(overrides === undefined || overrides === NO_FILE ? {} : { rulesOverridesFile: overrides })
+  })
 }
 
 /** 1/true/yes and 0/false/no; anything else stays text, so the schema reports it. */
@@ -82,13 +102,18 @@ function envBoolean(v: string | undefined): boolean | string | undefined {
   return s
 }
 
-/** `dist/web` under the nearest folder holding package.json: works from the sources and from dist/. */
+/** `dist/web` under the repository root. */
 export function defaultWebRoot(): string {
+  return inRepository('dist', 'web')
+}
+
+/** A path under the nearest folder holding package.json: works from the sources and from dist/. */
+export function inRepository(...parts: string[]): string {
   let dir = dirname(fileURLToPath(import.meta.url))
   for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, 'dist', 'web')
+    if (existsSync(join(dir, 'package.json'))) return join(dir, ...parts)
     const up = dirname(dir)
-    if (up === dir) return resolve('dist', 'web')
+    if (up === dir) return resolve(...parts)
     dir = up
   }
 }

@@ -1,18 +1,18 @@
-import { readFile } from 'node:fs/promises'
 import mqtt from 'mqtt'
 import type pino from 'pino'
-import { decodeUplink, filters, parseUplinkTopic, type Alert } from '../domain/index.js'
+import { decodeUplink, filters, parseUplinkTopic, type Alert, type Device, type Result, type Site } from '../domain/index.js'
 import type { PlatformDb } from '../store/platform-db.js'
 import type { ReadingsStore } from '../store/readings-store.js'
 import { createAlertSink, type AlertSinkStats, type Publisher } from './alert-sink.js'
 import { ConfigError, type RulesConfig } from './config.js'
 import { createDeviceCommander, type DeviceCommandStats } from './device-commands.js'
 import { createDeviceWatch, type DeviceWatchStats } from './device-watch.js'
-import { createEngine, type EngineStats } from './engine.js'
+import { createEngine, type EngineStats, type SiteInput } from './engine.js'
 import { createEscalator, type EscalatorStats } from './escalation-timers.js'
 import { createAddresser } from './notification.js'
 import { parseOfficerEvent, type OfficerEvent } from './officer-actions.js'
-import { loadRuleTables, type RuleTables } from './tables.js'
+import { readLayeredRuleTables } from './rule-files.js'
+import { createRuleReloader, type ReloadStats, type ReloadSummary } from './rule-reload.js'
 import { warmStart, type WarmStartResult } from './warm-start.js'
 
 export interface RulesDeps {
@@ -45,10 +45,16 @@ export interface RulesStats extends AlertSinkStats {
   escalation: EscalatorStats
   devices: DeviceCommandStats & DeviceWatchStats
   warmStart: WarmStartResult | null
+  reloads: ReloadStats
 }
 
 export interface RulesHandle {
   stats(): RulesStats
+  /**
+   * Re-read the rule tables and overrides files (SIGHUP; file changes do the same by themselves).
+   * An invalid file is refused with every problem and the running tables stay.
+   */
+  reloadRules(): Promise<Result<ReloadSummary, string[]>>
   close(): Promise<void>
 }
 
@@ -60,26 +66,27 @@ const H = 60 * MIN
 /** Device clocks may run ahead: the warm start also reads readings dated up to a day after now (our choice). */
 const WARM_START_AHEAD_MS = 24 * H
 
-export async function loadRuleTablesFile(path: string): Promise<RuleTables> {
-  let json: unknown
-  try {
-    json = JSON.parse(await readFile(path, 'utf8'))
-  } catch (err) {
-    throw new ConfigError([`${path}: ${(err as Error).message}`])
-  }
-  const loaded = loadRuleTables(json)
-  if (!loaded.ok) throw new ConfigError(loaded.reason.map((p) => `${path}: ${p}`))
-  return loaded.value
+/** A registry site with its sensors' ranges and units, as the engine takes it. */
+export function siteInput(site: Site, devices: readonly Device[]): SiteInput {
+  const sensors = devices.flatMap((d) => d.sensors.map((s) => ({ deviceId: d.id, sensorId: s.id, range: s.range, unit: s.unit })))
+  return { ...site, sensors }
 }
 
 export async function buildRules(config: RulesConfig, deps: RulesDeps): Promise<RulesHandle> {
   const log = deps.log.child({ module: 'rules' })
   const now = deps.now ?? Date.now
   const { db } = deps
-  const tables = await loadRuleTablesFile(config.rulesFile)
+  const loaded = await readLayeredRuleTables(config.rulesFile, config.overridesFile)
+  if (!loaded.ok) throw new ConfigError(loaded.reason)
+  const tables = loaded.value
   // Partitioned by province (design.md "scaled-out"): only our sites, alerts and devices.
   const scope = config.province === '+' ? undefined : `${config.province}0000`
-  const engine = createEngine(tables, db.listSites(scope))
+  const devicesBySite = new Map<string, Device[]>()
+  for (const d of db.listDevices()) devicesBySite.set(d.siteId, [...(devicesBySite.get(d.siteId) ?? []), d])
+  const engine = createEngine(
+    tables,
+    db.listSites(scope).map((s) => siteInput(s, devicesBySite.get(s.id) ?? []))
+  )
   for (const problem of engine.problems()) log.warn({ problem }, 'site rule override rejected, default kept')
 
   const counts = { received: 0, alertEventsHeard: 0, rejected: 0, readings: 0, statuses: 0, transitions: 0, published: 0, publishErrors: 0, officerActions: 0 }
@@ -126,7 +133,7 @@ export async function buildRules(config: RulesConfig, deps: RulesDeps): Promise<
   function loadSite(siteId: string): void {
     try {
       const site = db.getSite(siteId)
-      if (site !== undefined) for (const problem of engine.upsertSite(site)) log.warn({ problem }, 'site rule override rejected, default kept')
+      if (site !== undefined) for (const problem of engine.upsertSite(siteInput(site, db.listDevices(siteId)))) log.warn({ problem }, 'site rule override rejected, default kept')
     } catch (err) {
       log.error({ err, siteId }, 'could not read the site: default rules')
     }
@@ -223,8 +230,10 @@ export async function buildRules(config: RulesConfig, deps: RulesDeps): Promise<
   const waiting = backlog
   backlog = null
   for (const [topic, payload] of waiting) handle(topic, payload)
+  // From here on (nothing can fail after it): a watcher made earlier would outlive a failed start.
+  const reloader = createRuleReloader({ engine, rulesFile: config.rulesFile, overridesFile: config.overridesFile, log: log.child({ module: 'rule-reload' }) })
   log.info(
-    { subscriptions, sites: engine.stats().sites, warmStart: warm, activeAlerts: active.length, ladders: armed, backlog: waiting.length, rainProfile: tables.rain.profile },
+    { subscriptions, sites: engine.stats().sites, warmStart: warm, activeAlerts: active.length, ladders: armed, backlog: waiting.length, rainProfile: tables.rain.profile, rulesFile: config.rulesFile, overridesFile: config.overridesFile },
     'rules engine consuming'
   )
 
@@ -235,9 +244,12 @@ export async function buildRules(config: RulesConfig, deps: RulesDeps): Promise<
       engine: engine.stats(),
       escalation: escalator.stats(),
       devices: { ...commander.stats(), ...watch.stats() },
-      warmStart: warm
+      warmStart: warm,
+      reloads: reloader.stats()
     }),
+    reloadRules: () => reloader.reload(),
     async close() {
+      reloader.close()
       client.removeListener('message', onMessage)
       escalator.close()
       watch.close()

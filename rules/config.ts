@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { z } from 'zod'
 import { ConfigError, envMqttUrl, envNumber, envString, parseEnvConfig, secretVar, serviceSecretSchema, type EnvVar } from '../domain/config.js'
 
@@ -14,6 +15,8 @@ export const rulesConfigSchema = z
     dataDir: z.string().min(1).default('./data'),
     /** Rule tables (JSON, rules/tables.ts). */
     rulesFile: z.string().min(1).default('config/rules-default.json'),
+    /** Regional and site overrides (domain/rule-layers.ts); absent: none. loadConfig defaults it to DEFAULT_OVERRIDES_FILE when that exists. */
+    overridesFile: z.string().min(1).optional(),
     /** Partition: the 2-digit province this instance consumes, `+` for all (design.md "scaled-out"). */
     province: z.string().regex(/^(\d{2}|\+)$/, 'a province is 2 digits or +').default('+'),
     /** The deployment's DZ/T 0450 command `apikey` (domain.md §2); unset: DZ/T devices get no commands. */
@@ -29,6 +32,16 @@ export const rulesConfigSchema = z
 export type RulesConfig = z.infer<typeof rulesConfigSchema>
 export type RulesConfigInput = z.input<typeof rulesConfigSchema>
 
+export const DEFAULT_OVERRIDES_FILE = 'config/rules-overrides.json'
+/** GEOWARN_RULES_OVERRIDES_FILE=none turns the default override file off. */
+const NO_FILE = 'none'
+
+/** The override file: the variable's, else the default one if it exists (ours is optional), else none. */
+function overridesFileOf(value: string | undefined): string | undefined {
+  if (value === undefined) return existsSync(DEFAULT_OVERRIDES_FILE) ? DEFAULT_OVERRIDES_FILE : undefined
+  return value === NO_FILE ? undefined : value
+}
+
 /** Re-exported for rules/app.ts and callers; the class lives in domain/config.ts. */
 export { ConfigError }
 
@@ -43,6 +56,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     mqttClientId: envString(env.GEOWARN_RULES_CLIENT_ID),
     dataDir: envString(env.GEOWARN_DATA_DIR),
     rulesFile: envString(env.GEOWARN_RULES_FILE),
+    overridesFile: overridesFileOf(envString(env.GEOWARN_RULES_OVERRIDES_FILE)),
     province: envString(env.GEOWARN_RULES_PROVINCE),
     dztApiKey: envString(env.GEOWARN_DZT_API_KEY),
     offlineAfterMin: envNumber(env.GEOWARN_OFFLINE_AFTER_MIN),
@@ -57,6 +71,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     mqttClientId: 'GEOWARN_RULES_CLIENT_ID',
     dataDir: 'GEOWARN_DATA_DIR',
     rulesFile: 'GEOWARN_RULES_FILE',
+    overridesFile: 'GEOWARN_RULES_OVERRIDES_FILE',
     province: 'GEOWARN_RULES_PROVINCE',
     dztApiKey: secretVar('GEOWARN_DZT_API_KEY'),
     offlineAfterMin: 'GEOWARN_OFFLINE_AFTER_MIN',

@@ -79,8 +79,8 @@ export class DisplacementSeries {
   private lineMm = Number.NaN
 
   constructor(
-    private readonly settings: RegressionSettings,
-    private readonly grossError?: GrossErrorSettings
+    private settings: RegressionSettings,
+    private grossError?: GrossErrorSettings
   ) {
     const n = settings.maxSamples
     this.ts = new Float64Array(n)
@@ -91,6 +91,19 @@ export class DisplacementSeries {
     this.winResidual = new Float64Array(n)
     this.winScratch = new Float64Array(n)
     this.winSlot = new Int32Array(n)
+  }
+
+  /**
+   * Hot reload: adopt new fit and gross-error settings, keeping the samples. False when the ring
+   * size changes (the samples would not fit): the caller starts a new series.
+   */
+  retune(settings: RegressionSettings, grossError: GrossErrorSettings | undefined): boolean {
+    if (settings.maxSamples !== this.settings.maxSamples) return false
+    // The line shortcut vouches for samples under the old filter only.
+    if (grossError !== this.grossError) this.lineOk = false
+    this.settings = settings
+    this.grossError = grossError
+    return true
   }
 
   get size(): number {

@@ -106,15 +106,44 @@ function rateQuiet(o: Observation, zeros: Uint8Array, k: number, rank: number, v
   else o.updated = false
 }
 
-function createDisplacementChannel(rules: SiteRules, type: SensorType): DisplacementChannel {
-  const series = new DisplacementSeries(rules.regression, rules.grossError.sensorTypes.includes(type) ? rules.grossError : undefined)
-  const m = rules.displacementModels
+/** Hot reload keeps a channel only while its rings keep their sizes and time bases. */
+function sameShape(a: SiteRules, b: SiteRules): boolean {
+  const ma = a.displacementModels
+  const mb = b.displacementModels
+  return (
+    a.regression.maxSamples === b.regression.maxSamples &&
+    ma.history.bucketMs === mb.history.bucketMs &&
+    ma.history.capacity === mb.history.capacity &&
+    ma.forecast.stepMs === mb.forecast.stepMs &&
+    ma.forecast.maxPoints === mb.forecast.maxPoints
+  )
+}
+
+/** The settings the history models (v_eq, smoothed velocity, acceleration) are computed with. */
+function sameHistorySettings(a: SiteRules['displacementModels'], b: SiteRules['displacementModels']): boolean {
+  return (
+    a.history.windowMs === b.history.windowMs &&
+    a.tangent.referenceMinSpanMs === b.tangent.referenceMinSpanMs &&
+    a.tangent.smoothMs === b.tangent.smoothMs &&
+    a.acceleration.spanMs === b.acceleration.spanMs &&
+    a.acceleration.minSamples === b.acceleration.minSamples &&
+    a.acceleration.lookbackMs === b.acceleration.lookbackMs &&
+    a.acceleration.minSpanMs === b.acceleration.minSpanMs
+  )
+}
+
+const grossErrorFor = (rules: SiteRules, type: SensorType) => (rules.grossError.sensorTypes.includes(type) ? rules.grossError : undefined)
+
+function createDisplacementChannel(initialRules: SiteRules, type: SensorType): DisplacementChannel {
+  let rules = initialRules
+  const series = new DisplacementSeries(rules.regression, grossErrorFor(rules, type))
+  let m = rules.displacementModels
   const history = new VelocityHistory(m.history.bucketMs, m.history.capacity)
   const ivPoints = new VelocityHistory(m.forecast.stepMs, m.forecast.maxPoints)
   const accel = newAccelerationFit()
   const forecast = newFailureForecast()
-  const configuredVeq = m.tangent.veqMmPerDay[type] ?? Number.NaN
-  const indicators = indicatorSpecs(rules)
+  let configuredVeq = m.tangent.veqMmPerDay[type] ?? Number.NaN
+  let indicators = indicatorSpecs(rules)
   const observations = newObservations(indicators.length)
   const [oVelocity, oTangent, oAccel, oForecast, oR2, oPoints, oSpan] = observations as [Observation, Observation, Observation, Observation, Observation, Observation, Observation]
   let estimatedVeq = Number.NaN
@@ -123,8 +152,17 @@ function createDisplacementChannel(rules: SiteRules, type: SensorType): Displace
   let reported = 0
   let forecastStale = false
   const zeros = new Uint8Array(indicators.length)
+  /** The history models, recomputed from the kept history with the current settings. */
+  function refit(): void {
+    estimatedVeq = history.medianWithin(m.history.windowMs, m.tangent.referenceMinSpanMs, 3)
+    smoothedV = history.meanWithin(m.tangent.smoothMs)
+    fitAcceleration(history, m.acceleration, accel)
+  }
   return {
-    indicators,
+    // A getter: retune swaps in the new rules' specs, which the engine re-reads.
+    get indicators() {
+      return indicators
+    },
     observations,
     forecast,
     get veqMmPerDay() {
@@ -149,11 +187,7 @@ function createDisplacementChannel(rules: SiteRules, type: SensorType): Displace
       rate(oVelocity, velocityRank, v)
 
       // History models: recomputed when a new bucket opens (hourly by default), rated on every reading.
-      if (history.add(reading.ts, series.velocityAtMs, series.velocity, series.fitSpanMs)) {
-        estimatedVeq = history.medianWithin(m.history.windowMs, m.tangent.referenceMinSpanMs, 3)
-        smoothedV = history.meanWithin(m.tangent.smoothMs)
-        fitAcceleration(history, m.acceleration, accel)
-      }
+      if (history.add(reading.ts, series.velocityAtMs, series.velocity, series.fitSpanMs)) refit()
       veq = Number.isNaN(configuredVeq) ? estimatedVeq : configuredVeq
       const alpha = tangentAngleDeg(smoothedV, veq)
       let tangentRank = significant && veq >= m.tangent.minReferenceMmPerDay ? rankOf(alpha, m.tangent.thresholdsDeg) : 0
@@ -181,6 +215,22 @@ function createDisplacementChannel(rules: SiteRules, type: SensorType): Displace
       rateQuiet(oPoints, zeros, 5, forecastRank, forecast.points)
       rateQuiet(oSpan, zeros, 6, forecastRank, forecast.spanMs / HOUR_MS)
       return 'evaluated'
+    },
+    retune(next: SiteRules) {
+      if (next === rules) return true
+      if (!sameShape(rules, next)) return false
+      series.retune(next.regression, grossErrorFor(next, type))
+      const before = m
+      rules = next
+      m = next.displacementModels
+      indicators = indicatorSpecs(next)
+      configuredVeq = m.tangent.veqMmPerDay[type] ?? Number.NaN
+      veq = Number.isNaN(configuredVeq) ? estimatedVeq : configuredVeq
+      // Same settings, same derived values: recompute only what the new settings change.
+      if (!sameHistorySettings(before, m)) refit()
+      // The forecast is refitted with the new settings on the next confirmed reading.
+      forecastStale = true
+      return true
     }
   }
 }

@@ -1,7 +1,7 @@
 import { SITE_LEVELS, fail, levelRank, ok, type DeviceStatus, type Evidence, type HazardType, type Reading, type Result, type SensorType, type SiteLevel } from '../domain/index.js'
 import { channelRange, inRange, type CompiledRange, type MaintenanceItem } from './data-quality.js'
 import { DEFAULT_EVALUATORS } from './evaluators.js'
-import { createRegistry, type Channel, type Evaluator, type EvaluatorRegistry, type SensorInfo, type UpdateOutcome } from './evaluator.js'
+import { createRegistry, type Channel, type Evaluator, type EvaluatorRegistry, type IndicatorSpec, type SensorInfo, type UpdateOutcome } from './evaluator.js'
 import { LevelHistory } from './persistence.js'
 import {
   lowerEvidence,
@@ -166,6 +166,21 @@ export function createEngine(
     return { rules, problems: resolved.problems }
   }
 
+  /**
+   * A retuned channel may hand out new specs (new thresholds): the indicator states take them, so
+   * evidence shows the thresholds that apply. False if the indicators themselves changed.
+   */
+  function adoptSpecs(ch: ChannelState): boolean {
+    const specs = ch.channel.indicators
+    if (specs.length !== ch.indicators.length) return false
+    for (const [i, ind] of ch.indicators.entries()) {
+      const spec = specs[i]
+      if (spec === undefined || spec.id !== ind.spec.id || spec.family !== ind.spec.family) return false
+    }
+    for (const [i, ind] of ch.indicators.entries()) ind.spec = specs[i] as IndicatorSpec
+    return true
+  }
+
   /** Swap rules into a site's running channels; a channel that cannot retune is dropped (recreated on its next reading). */
   function applyRules(site: SiteState, rules: SiteRules): void {
     site.rules = rules
@@ -173,7 +188,7 @@ export function createEngine(
     const kept: IndicatorState[] = []
     for (const [deviceId, sensors] of site.devices) {
       for (const [sensorId, ch] of sensors) {
-        if (ch.channel.retune?.(rules) !== true) {
+        if (ch.channel.retune?.(rules) !== true || !adoptSpecs(ch)) {
           sensors.delete(sensorId)
           stats.restartedChannels++
           continue

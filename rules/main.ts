@@ -51,5 +51,9 @@ async function stop(signal: NodeJS.Signals): Promise<void> {
     process.exit(1)
   }
 }
+// SIGHUP: re-read the rule files (the handle logs what changed or every problem of a refused file).
+process.on('SIGHUP', () => {
+  rules.reloadRules().catch((err: unknown) => log.error({ err }, 'rule reload failed'))
+})
 process.on('SIGINT', (s) => void stop(s))
 process.on('SIGTERM', (s) => void stop(s))

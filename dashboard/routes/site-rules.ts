@@ -1,7 +1,4 @@
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
 import { z } from 'zod'
 import { countyCodeSchema, idSchema } from '../../domain/index.js'
@@ -34,9 +31,9 @@ import { siteInScope } from '../site-views.js'
 
 export interface SiteRulesRouteOptions {
   ctx: RouteContext
-  /** Default: config/rules-default.json under the repository root (as GEOWARN_RULES_FILE). */
+  /** Default: the config's `rulesFile` (GEOWARN_RULES_FILE). */
   rulesFile?: string
-  /** Default: config/rules-overrides.json under the repository root; a missing file = no layers. */
+  /** Default: the config's `rulesOverridesFile` (GEOWARN_RULES_OVERRIDES_FILE); none or a missing file = no layers. */
   overridesFile?: string
 }
 
@@ -59,8 +56,8 @@ export const siteRulesResponseSchema = z.object({
 
 export const siteRulesRoutes: FastifyPluginAsyncZod<SiteRulesRouteOptions> = async (fastify, opts) => {
   const { ctx } = opts
-  const rulesFile = opts.rulesFile ?? inRepository('config', 'rules-default.json')
-  const overridesFile = opts.overridesFile ?? inRepository('config', 'rules-overrides.json')
+  const rulesFile = opts.rulesFile ?? ctx.config.rulesFile
+  const overridesFile = opts.overridesFile ?? ctx.config.rulesOverridesFile
 
   fastify.get(
     '/api/sites/:id/rules',
@@ -96,7 +93,8 @@ export const siteRulesRoutes: FastifyPluginAsyncZod<SiteRulesRouteOptions> = asy
   )
 }
 
-async function readOverrides(file: string, problems: string[]): Promise<RuleOverrides | undefined> {
+async function readOverrides(file: string | undefined, problems: string[]): Promise<RuleOverrides | undefined> {
+  if (file === undefined) return undefined
   let json: unknown
   try {
     json = await readJson(file)
@@ -121,15 +119,4 @@ async function readJson(file: string): Promise<JsonObject | unknown> {
     throw err
   }
   return JSON.parse(text) as unknown
-}
-
-/** A path under the nearest folder holding package.json: works from the sources and from dist/. */
-function inRepository(...parts: string[]): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, ...parts)
-    const up = dirname(dir)
-    if (up === dir) return resolve(...parts)
-    dir = up
-  }
 }

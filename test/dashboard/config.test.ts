@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest'
-import { loadConfig } from '../../dashboard/config.js'
+import { inRepository, loadConfig } from '../../dashboard/config.js'
 import { ConfigError } from '../../domain/config.js'
 
 function errorOf(env: Record<string, string>): ConfigError {
@@ -47,4 +47,15 @@ test('GEOWARN_MQTT_PORT builds the URL and is checked as a port', () => {
 
 test('GEOWARN_SERVICE_SECRET_DASHBOARD wins over the shared secret, as at the broker', () => {
   expect(loadConfig({ GEOWARN_SERVICE_SECRET: 'shared-secret-0001', GEOWARN_SERVICE_SECRET_DASHBOARD: 'own-dashboard-secret' }).mqttPassword).toBe('own-dashboard-secret')
+})
+
+test('the rule files: GEOWARN_RULES_FILE and GEOWARN_RULES_OVERRIDES_FILE, else the repository defaults', () => {
+  // This checkout ships only rules-overrides.example.json: no default override file.
+  expect(loadConfig({})).toMatchObject({ rulesFile: inRepository('config', 'rules-default.json') })
+  expect(loadConfig({}).rulesOverridesFile).toBeUndefined()
+  expect(loadConfig({ GEOWARN_RULES_FILE: '/etc/geowarn/rules.json', GEOWARN_RULES_OVERRIDES_FILE: '/etc/geowarn/overrides.json' })).toMatchObject({
+    rulesFile: '/etc/geowarn/rules.json',
+    rulesOverridesFile: '/etc/geowarn/overrides.json'
+  })
+  expect(loadConfig({ GEOWARN_RULES_OVERRIDES_FILE: 'none' }).rulesOverridesFile).toBeUndefined()
 })

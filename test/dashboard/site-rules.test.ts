@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod'
 import pino from 'pino'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { inRepository } from '../../dashboard/config.js'
 import type { RouteContext } from '../../dashboard/context.js'
 import { requireSession } from '../../dashboard/plugins/auth.js'
 import { installErrorHandler } from '../../dashboard/plugins/errors.js'
@@ -119,7 +120,8 @@ describe('regional layers from an override file', () => {
     await f.register(fastifyCookie)
     await f.register(async (scope) => {
       requireSession(scope, ctx)
-      await scope.register(siteRulesRoutes, { ctx, overridesFile: join(dir, 'overrides.json') })
+      // The test context has no config: name both files.
+      await scope.register(siteRulesRoutes, { ctx, rulesFile: inRepository('config', 'rules-default.json'), overridesFile: join(dir, 'overrides.json') })
     })
     await f.ready()
     return f

@@ -20,6 +20,16 @@ describe('rules config', () => {
     })
   })
 
+  test.each<[string | undefined, string | undefined]>([
+    // This checkout ships only rules-overrides.example.json: no default override file.
+    [undefined, undefined],
+    ['/etc/geowarn/overrides.json', '/etc/geowarn/overrides.json'],
+    ['none', undefined]
+  ])('GEOWARN_RULES_OVERRIDES_FILE %s → overridesFile %s', (value, overridesFile) => {
+    const env = { GEOWARN_SERVICE_SECRET: SECRET, ...(value === undefined ? {} : { GEOWARN_RULES_OVERRIDES_FILE: value }) }
+    expect(loadConfig(env).overridesFile).toBe(overridesFile)
+  })
+
   test('lifecycle settings: the DZ/T api key, offline delay and sweep, warm-start hours', () => {
     const c = loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_DZT_API_KEY: 'k3y-42', GEOWARN_OFFLINE_AFTER_MIN: '60', GEOWARN_OFFLINE_SWEEP_MIN: '1', GEOWARN_RULES_WARM_START_H: '0' })
     expect(c).toMatchObject({ dztApiKey: 'k3y-42', offlineAfterMin: 60, offlineSweepMin: 1, warmStartH: 0 })
