@@ -14,6 +14,20 @@ export const DEMO_REGISTRY = 'config/demo-registry.json'
 export const DEMO_SCENARIO = 'config/scenarios/storm.json'
 /** design.md: the demo seeds one administrator account and says so on the console. */
 export const DEMO_ADMIN = Object.freeze({ username: 'admin', password: 'geowarn-demo' })
+/**
+ * Duty officers of the storm's counties and the regions above them, so that call and response
+ * (叫应) has somebody to call and each sees only their jurisdiction. Same password as the admin.
+ */
+export const DEMO_OFFICERS = Object.freeze([
+  { username: 'wenchuan', region: '513221', displayName: '汶川县值班员' },
+  { username: 'maoxian', region: '513223', displayName: '茂县值班员' },
+  { username: 'zhouqu', region: '623023', displayName: '舟曲县值班员' },
+  { username: 'aba', region: '513200', displayName: '阿坝州值班员' },
+  { username: 'sichuan', region: '510000', displayName: '四川省值班员' },
+  { username: 'gansu', region: '620000', displayName: '甘肃省值班员' }
+])
+/** Demo devices' DZ/T command key (`$cmd=…&apikey=`); a deployment sets its own. */
+const DEMO_DZT_API_KEY = 'geowarn-demo-apikey'
 
 export async function runStart(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -50,9 +64,11 @@ export async function runDemo(args: string[]): Promise<number> {
   // A demo starts from nothing so that what it shows is this run's storm.
   if (values.keep !== true) await rm(dataDir, { recursive: true, force: true })
   const log = createLogger('geowarn-demo', 'warn')
-  const platform = await startPlatform({ env: { ...process.env, GEOWARN_DATA_DIR: dataDir }, log, registryFile: DEMO_REGISTRY })
+  const env = { GEOWARN_DZT_API_KEY: DEMO_DZT_API_KEY, ...process.env, GEOWARN_DATA_DIR: dataDir }
+  const platform = await startPlatform({ env, log, registryFile: DEMO_REGISTRY })
   if (platform.db.countUsers() === 0) {
     platform.db.createUser({ ...DEMO_ADMIN, role: 'admin', region: '000000', displayName: '演示管理员' })
+    for (const o of DEMO_OFFICERS) platform.db.createUser({ ...o, password: DEMO_ADMIN.password, role: 'duty_officer' })
   }
   const sim = await startSim(platform, values.scenario ?? DEMO_SCENARIO)
   const http = (platform.httpUrl ?? '').replace(/\/\/(0\.0\.0\.0|127\.0\.0\.1)\b/, '//localhost')
@@ -60,7 +76,8 @@ export async function runDemo(args: string[]): Promise<number> {
     [
       '',
       `GeoWarn demo: dashboard at ${http}`,
-      `  log in as ${DEMO_ADMIN.username} / ${DEMO_ADMIN.password} (demo account)`,
+      `  log in as ${DEMO_ADMIN.username} / ${DEMO_ADMIN.password} (demo account), or as a duty officer with the same`,
+      `  password to see one jurisdiction: ${DEMO_OFFICERS.map((o) => `${o.username} (${o.region})`).join(', ')}`,
       `  MQTT broker at ${platform.mqttUrl}; data in ${dataDir}`,
       `  ${sim.stats().devices} simulated stations are replaying the last hours of a storm; warnings rise within a minute.`,
       '  Ctrl-C stops.',
