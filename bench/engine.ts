@@ -55,7 +55,7 @@ export async function benchEngine(opts: SuiteOptions): Promise<SuiteResult> {
 
   const figures: Figure[] = [{ name: 'rules engine, all models', unit: 'readings/s', value: spread(rates) }]
   const notes = [
-    `${s.sites} sites × rain + GNSS + crack, 5-min steps in time order; ${s.warmSteps} steps warm-up, then ${s.runs} timed runs of ${s.runSteps} steps (${timedReadings} readings); one core`,
+    `${s.sites} sites × rain + GNSS + crack + groundwater + tilt (+ mud level at debris-flow sites), 5-min steps in time order; ${s.warmSteps} steps warm-up, then ${s.runs} timed runs of ${s.runSteps} steps (${timedReadings} readings); one core`,
     `goal (issue 3): ≥ ${ENGINE_GOAL_READINGS_PER_S.toLocaleString('en')} readings/s`
   ]
   if (heapBefore !== undefined && gc !== undefined) {

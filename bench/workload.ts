@@ -124,7 +124,11 @@ export function engineSites(w: Workload, count: number): EngineSite[] {
       devices: [
         { deviceId: `BR${k}`, sensor: { id: 'L3_YL_1', type: 'rain' } },
         { deviceId: `BG${k}`, sensor: { id: 'L1_GP_1', type: 'gnss' } },
-        { deviceId: `BC${k}`, sensor: { id: 'L1_LF_1', type: 'crack' } }
+        { deviceId: `BC${k}`, sensor: { id: 'L1_LF_1', type: 'crack' } },
+        // The other models, so that every evaluator runs (issue 3: "with all models on").
+        { deviceId: `BW${k}`, sensor: { id: 'L3_DX_1', type: 'groundwater' } },
+        { deviceId: `BT${k}`, sensor: { id: 'L1_QJ_1', type: 'tilt' } },
+        ...(site.hazardType === 'debris_flow' ? [{ deviceId: `BM${k}`, sensor: { id: 'L4_NW_1', type: 'mud_level' as const } }] : [])
       ]
     })
   }
