@@ -172,7 +172,7 @@ describe('alert lifecycle over a real broker', () => {
     await officer(db.activeAlertForSite(SITE.siteId) as Alert, { action: 'resolve', disposition: 'false_alarm' }, T0 + 4 * H)
     await commands.until((c) => c.length >= 4)
     expect(workModes().slice(2).sort()).toEqual([[NATIVE, 0], [DZT, 0]].sort())
-    expect(rules.stats()).toMatchObject({ officerActions: 1, devices: { commandsSent: 4, commandsSkipped: 0, intensifiedSites: 0 } })
+    expect(rules.stats()).toMatchObject({ officerActions: 1, devices: { commandsSent: 4, commandsSkipped: 0, intensifiedSites: 0, sirenSites: 0 } })
   })
 
   test('an acknowledgement heard on gh/alert stops the ladder; rules’ own events are not taken for officers’', async () => {

@@ -82,7 +82,7 @@ describe('device commands', () => {
       ['gh/dev/RG1/cmd', '{"v":1,"msgId":"m1","command":{"cmd":"setworkmode","mode":2}}'],
       ['gh/dev/RG1/cmd', '{"v":1,"msgId":"m2","command":{"cmd":"setworkmode","mode":0}}']
     ])
-    expect(commander.stats()).toEqual({ commandsSent: 2, commandsSkipped: 2, intensifiedSites: 0 })
+    expect(commander.stats()).toEqual({ commandsSent: 2, commandsSkipped: 2, intensifiedSites: 0, sirenSites: 0 })
     expect(lines.filter((l) => String(l.msg).startsWith('GEOWARN_DZT_API_KEY'))).toHaveLength(1)
     db.close()
   })
@@ -100,6 +100,55 @@ describe('device commands', () => {
     const commander = createDeviceCommander({ db, publisher: { publish: (t, p) => void sent.push([t, p.toString()]) }, log: pino({ level: 'silent' }), dztApiKey: 'k1', newMsgId: () => '42' })
     commander.onAlert(alert([]))
     expect(sent).toEqual([['$creq/SK1/cmd', '$cmd=setworkmode&mode=2&apikey=k1&msgid=42']])
+    db.close()
+  })
+
+  test('a debris flow at red sounds the on-site sirens (level code 0), silenced (4) when resolved', () => {
+    const db = openPlatformDb(':memory:')
+    db.importRegistry(
+      registryFileSchema.parse({
+        version: 1,
+        sites: [{ id: 'S-JH-001', name: 'x', hazardType: 'debris_flow', county: '431129', location: { lon: 111.58, lat: 25.18 } }],
+        devices: [
+          { id: 'SK1', siteId: 'S-JH-001', dialect: 'dzt0450', sensors: [{ id: 'L4_NW_1', type: 'mud_level' }] },
+          { id: 'NW2', siteId: 'S-JH-001', dialect: 'native', sensors: [{ id: 'mud1', type: 'mud_level' }] }
+        ]
+      })
+    )
+    const sent: Array<[string, string]> = []
+    const commander = createDeviceCommander({ db, publisher: { publish: (t, p) => void sent.push([t, p.toString()]) }, log: pino({ level: 'silent' }), dztApiKey: 'k1', newMsgId: () => '7' })
+    commander.onAlert(alert([], { level: 'orange', peakLevel: 'orange' }))
+    const sirens = () => sent.filter(([, p]) => p.includes('alarm'))
+    expect(sirens()).toEqual([])
+    commander.onAlert(alert([], { level: 'red', peakLevel: 'red' }))
+    commander.onAlert(alert([], { level: 'orange', peakLevel: 'red' }))
+    expect(sirens()).toEqual([
+      ['gh/dev/NW2/cmd', '{"v":1,"msgId":"7","command":{"cmd":"alarm","point":"mud1","level":"red"}}'],
+      ['$creq/SK1/cmd', '$cmd=alarm&type=L4_NW_1&level=0&apikey=k1&msgid=7']
+    ])
+    expect(commander.stats().sirenSites).toBe(1)
+    commander.onAlert(alert([], { level: 'orange', peakLevel: 'red', state: 'resolved' }))
+    expect(sirens().slice(2)).toEqual([
+      ['gh/dev/NW2/cmd', '{"v":1,"msgId":"7","command":{"cmd":"alarm","point":"mud1","level":"none"}}'],
+      ['$creq/SK1/cmd', '$cmd=alarm&type=L4_NW_1&level=4&apikey=k1&msgid=7']
+    ])
+    expect(commander.stats().sirenSites).toBe(0)
+    db.close()
+  })
+
+  test('a landslide at red sounds no siren', () => {
+    const db = openPlatformDb(':memory:')
+    db.importRegistry(
+      registryFileSchema.parse({
+        version: 1,
+        sites: [{ id: 'S-JH-001', name: 'x', hazardType: 'landslide', county: '431129', location: { lon: 111.58, lat: 25.18 } }],
+        devices: [{ id: 'SK1', siteId: 'S-JH-001', dialect: 'dzt0450', sensors: [{ id: 'L1_GP_1', type: 'gnss' }] }]
+      })
+    )
+    const sent: string[] = []
+    const commander = createDeviceCommander({ db, publisher: { publish: (_t, p) => void sent.push(p.toString()) }, log: pino({ level: 'silent' }), dztApiKey: 'k1' })
+    commander.onAlert(alert([], { level: 'red', peakLevel: 'red' }))
+    expect(sent.filter((p) => p.includes('alarm'))).toEqual([])
     db.close()
   })
 })
