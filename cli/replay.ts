@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { inRepository } from '../dashboard/config.js'
 import { countyCodeSchema, registryFileSchema } from '../domain/index.js'
 import type { SiteInput } from '../rules/engine.js'
 import { parseReplayCsv, parseTime, type ReplayRow } from '../rules/replay-csv.js'
@@ -138,13 +136,3 @@ async function loadSites(file: string): Promise<SiteInput[]> {
   return parsed.data.sites.map((s) => ({ id: s.id, county: s.county, rules: s.rules }))
 }
 
-/** A path under the nearest folder holding package.json: works from the sources and from dist/. */
-function inRepository(...parts: string[]): string {
-  let dir = dirname(fileURLToPath(import.meta.url))
-  for (;;) {
-    if (existsSync(join(dir, 'package.json'))) return join(dir, ...parts)
-    const up = dirname(dir)
-    if (up === dir) return resolve(...parts)
-    dir = up
-  }
-}
