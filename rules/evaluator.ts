@@ -94,3 +94,33 @@ export function rankOf(value: number, thresholds: Float64Array): number {
 export function ownThresholds(source: Float64Array): Float64Array {
   return Float64Array.from(source)
 }
+
+/**
+ * A channel that rates one value per reading against its thresholds (mud stage, triggers): readings
+ * in time order only; a repeat or an older one rates nothing.
+ */
+export function singleValueChannel(
+  spec: IndicatorSpec,
+  valueOf: (reading: Reading) => number | undefined,
+  retune: (rules: SiteRules) => boolean
+): Channel {
+  const observations = newObservations(1)
+  const o = observations[0] as Observation
+  let lastTs = Number.NEGATIVE_INFINITY
+  return {
+    indicators: [spec],
+    observations,
+    update(reading: Reading): UpdateOutcome {
+      const value = valueOf(reading)
+      if (value === undefined) return 'insufficient'
+      if (reading.ts === lastTs) return 'duplicate'
+      if (reading.ts < lastTs) return 'stale'
+      lastTs = reading.ts
+      o.value = value
+      o.rank = rankOf(value, spec.thresholds)
+      o.updated = true
+      return 'evaluated'
+    },
+    retune
+  }
+}

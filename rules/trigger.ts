@@ -1,5 +1,5 @@
-import type { Reading, SensorType } from '../domain/index.js'
-import { newObservations, type Channel, type Evaluator, type IndicatorSpec } from './evaluator.js'
+import type { SensorType } from '../domain/index.js'
+import { singleValueChannel, type Channel, type Evaluator } from './evaluator.js'
 import type { SiteRules } from './site-rules.js'
 
 /**
@@ -19,37 +19,15 @@ function thresholdsOf(rules: SiteRules, type: SensorType, out: Float64Array): { 
 }
 
 function createTriggerChannel(rules: SiteRules, type: SensorType): Channel {
+  // NaN everywhere but the table's level, so the one threshold rates at that level.
   const thresholds = new Float64Array(5)
-  let field = thresholdsOf(rules, type, thresholds).field
-  let rank = rules.other.trigger.rank
-  const indicators: IndicatorSpec[] = [{ id: `trigger.${type}`, family: 'trigger', unit: field, thresholds }]
-  const observations = newObservations(1)
-  let lastTs = Number.NEGATIVE_INFINITY
-  return {
-    indicators,
-    observations,
-    update(reading: Reading) {
-      const value = reading.fields[field]
-      if (value === undefined) return 'insufficient'
-      if (reading.ts === lastTs) return 'duplicate'
-      if (reading.ts < lastTs) return 'stale'
-      lastTs = reading.ts
-      const o = observations[0]
-      if (o === undefined) return 'insufficient'
-      o.value = value
-      o.rank = value >= (thresholds[rank] as number) ? rank : 0
-      o.updated = true
-      return 'evaluated'
-    },
-    retune(next: SiteRules) {
-      const nextField = thresholdsOf(next, type, thresholds).field
-      // Another field means another unit in the evidence: start afresh.
-      if (nextField !== field) return false
-      field = nextField
-      rank = next.other.trigger.rank
-      return true
-    }
-  }
+  const field = thresholdsOf(rules, type, thresholds).field
+  return singleValueChannel({ id: `trigger.${type}`, family: 'trigger', unit: field, thresholds }, (r) => r.fields[field], (next) => {
+    // Another field means another unit in the evidence: start afresh.
+    if (next.other.trigger.byType[type]?.field !== field) return false
+    thresholdsOf(next, type, thresholds)
+    return true
+  })
 }
 
 export const triggerEvaluator: Evaluator = Object.freeze({
