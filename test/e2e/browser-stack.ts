@@ -1,7 +1,4 @@
-import { once } from 'node:events'
 import { rm } from 'node:fs/promises'
-import { createServer, type AddressInfo, type Server } from 'node:net'
-import { Aedes } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import pino from 'pino'
 import { buildWebApp } from './chromium.js'
@@ -21,6 +18,7 @@ import type { PlatformDb } from '../../store/platform-db.js'
 import type { ReadingsStore } from '../../store/readings-store.js'
 import { openPlatformDb } from '../../store/sqlite-platform-db.js'
 import { openSqliteReadingsStore } from '../../store/sqlite-readings-store.js'
+import { startBareBroker } from '../support/bare-broker.js'
 
 /**
  * The stack the browser test drives: Aedes on port 0, SQLite in memory seeded with four Hunan
@@ -119,11 +117,8 @@ async function seedReadings(readings: ReadingsStore, now: number): Promise<void>
 export async function startStack(repoRoot: string): Promise<Stack> {
   const webRoot = await buildWebApp(repoRoot)
 
-  const broker = await Aedes.createBroker()
-  const server: Server = createServer(broker.handle)
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const mqttUrl = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`
+  const broker = await startBareBroker()
+  const mqttUrl = broker.url
 
   const now = Date.now()
   const db = openPlatformDb(':memory:')
@@ -161,8 +156,7 @@ export async function startStack(repoRoot: string): Promise<Stack> {
       await dashboard.close()
       await readings.close()
       db.close()
-      await new Promise<void>((resolve) => broker.close(() => resolve()))
-      await new Promise<void>((resolve, reject) => server.close((err) => (err === undefined ? resolve() : reject(err))))
+      await broker.close()
       await rm(webRoot, { recursive: true, force: true })
     }
   }

@@ -1,11 +1,11 @@
-import { createServer, type AddressInfo } from 'node:net'
 import { Writable } from 'node:stream'
-import { Aedes, type Client } from 'aedes'
+import type { Aedes, Client } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import pino from 'pino'
 import type { DeviceStatus, Reading } from '../../domain/readings.js'
 import { ingestConfigSchema, type IngestConfig, type IngestConfigInput } from '../../ingest/config.js'
 import type { ReadingsStore } from '../../store/readings-store.js'
+import { startBareBroker } from '../support/bare-broker.js'
 
 export interface TestBroker {
   broker: Aedes
@@ -21,10 +21,8 @@ export interface TestBroker {
 
 /** A bare Aedes on a TCP port picked by the OS: no auth, no topic rewrite (not our broker app). */
 export async function startBroker(): Promise<TestBroker> {
-  const broker = await Aedes.createBroker()
-  const server = createServer(broker.handle)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
+  const bare = await startBareBroker()
+  const broker = bare.aedes
   const acks = new Map<string, number>()
   // aedes lib/handlers/puback.js emits 'ack' when a subscriber's PUBACK arrives.
   broker.on('ack', (_packet, client) => acks.set(client.id, (acks.get(client.id) ?? 0) + 1))
@@ -32,7 +30,7 @@ export async function startBroker(): Promise<TestBroker> {
   broker.on('clientReady', (client) => connected.set(client.id, client))
   return {
     broker,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: bare.url,
     ackCount: (clientId) => acks.get(clientId) ?? 0,
     dropAndAwaitReconnect: (clientId) =>
       new Promise((resolve, reject) => {
@@ -56,10 +54,7 @@ export async function startBroker(): Promise<TestBroker> {
         broker.on('ack', check)
         check()
       }),
-    close: async () => {
-      await new Promise<void>((resolve) => broker.close(() => resolve()))
-      await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
-    }
+    close: () => bare.close()
   }
 }
 

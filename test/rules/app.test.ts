@@ -1,6 +1,4 @@
-import { createServer, type AddressInfo, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { Aedes } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
@@ -18,6 +16,7 @@ import { rulesConfigSchema } from '../../rules/config.js'
 import type { PlatformDb } from '../../store/platform-db.js'
 import { openPlatformDb } from '../../store/sqlite-platform-db.js'
 import { DEFAULT_TABLES_PATH, H, T0 } from './helpers.js'
+import { startBareBroker, type BareBroker } from '../support/bare-broker.js'
 
 const SITE = { prov: '43', county: '431129', siteId: 'S-JH-001' } // 江华瑶族自治县, Hunan
 const RAIN_TOPIC = topics.uplink({ ...SITE, deviceId: 'RG1', kind: 'data' })
@@ -62,8 +61,7 @@ class Inbox {
 }
 
 describe('rules service over a real broker', () => {
-  let broker: Aedes
-  let server: Server
+  let broker: BareBroker
   let url: string
   let db: PlatformDb
   let device: MqttClient
@@ -81,10 +79,8 @@ describe('rules service over a real broker', () => {
   }
 
   beforeEach(async () => {
-    broker = await Aedes.createBroker()
-    server = createServer(broker.handle)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`
+    broker = await startBareBroker()
+    url = broker.url
     db = openPlatformDb(':memory:')
     db.importRegistry(registry)
     device = await mqtt.connectAsync(url, { clientId: 'test-device' })
@@ -98,8 +94,7 @@ describe('rules service over a real broker', () => {
     for (const h of opened.splice(0)) await h.close()
     await device.endAsync()
     await observer.endAsync()
-    await new Promise<void>((resolve) => broker.close(() => resolve()))
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
+    await broker.close()
     db.close()
   })
 

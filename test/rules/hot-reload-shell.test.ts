@@ -1,9 +1,7 @@
 import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { createServer, type AddressInfo, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Aedes } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
@@ -13,6 +11,7 @@ import { rulesConfigSchema } from '../../rules/config.js'
 import type { PlatformDb } from '../../store/platform-db.js'
 import { openPlatformDb } from '../../store/sqlite-platform-db.js'
 import { DEFAULT_TABLES_PATH, MIN, T0 } from './helpers.js'
+import { startBareBroker, type BareBroker } from '../support/bare-broker.js'
 
 /**
  * Hot reload through the rules service: the override file changes (reloadRules, or the file watch)
@@ -43,8 +42,7 @@ function rainPayload(minute: number, intervalMm: number): string {
 }
 
 describe('rules service hot reload over a real broker', () => {
-  let broker: Aedes
-  let server: Server
+  let broker: BareBroker
   let db: PlatformDb
   let device: MqttClient
   let observer: MqttClient
@@ -55,10 +53,8 @@ describe('rules service hot reload over a real broker', () => {
   const logLines: Array<Record<string, unknown>> = []
 
   beforeEach(async () => {
-    broker = await Aedes.createBroker()
-    server = createServer(broker.handle)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`
+    broker = await startBareBroker()
+    const url = broker.url
     db = openPlatformDb(':memory:')
     db.importRegistry(registry)
     dir = await mkdtemp(join(tmpdir(), 'geowarn-reload-'))
@@ -89,8 +85,7 @@ describe('rules service hot reload over a real broker', () => {
     await rules.close()
     await device.endAsync()
     await observer.endAsync()
-    await new Promise<void>((resolve) => broker.close(() => resolve()))
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
+    await broker.close()
     db.close()
     await rm(dir, { recursive: true, force: true })
   })

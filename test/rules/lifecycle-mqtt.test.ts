@@ -1,6 +1,4 @@
-import { createServer, type AddressInfo, type Server } from 'node:net'
 import { fileURLToPath } from 'node:url'
-import { Aedes } from 'aedes'
 import mqtt, { type MqttClient } from 'mqtt'
 import pino from 'pino'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
@@ -23,6 +21,7 @@ import type { ReadingsStore } from '../../store/readings-store.js'
 import { openPlatformDb } from '../../store/sqlite-platform-db.js'
 import { openSqliteReadingsStore } from '../../store/sqlite-readings-store.js'
 import { DEFAULT_TABLES_PATH, H, rain, T0 } from './helpers.js'
+import { startBareBroker, type BareBroker } from '../support/bare-broker.js'
 
 /**
  * The lifecycle over a real broker: rules hears the officers on gh/alert, commands the site's
@@ -66,8 +65,7 @@ class Waitable<T> {
 }
 
 describe('alert lifecycle over a real broker', () => {
-  let broker: Aedes
-  let server: Server
+  let broker: BareBroker
   let url: string
   let db: PlatformDb
   let store: ReadingsStore
@@ -107,10 +105,8 @@ describe('alert lifecycle over a real broker', () => {
   const logged = (msg: string, n = 1) => logs.until((l) => l.filter((x) => x.msg === msg).length >= n)
 
   beforeEach(async () => {
-    broker = await Aedes.createBroker()
-    server = createServer(broker.handle)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`
+    broker = await startBareBroker()
+    url = broker.url
     db = openPlatformDb(':memory:')
     db.importRegistry(registry)
     store = openSqliteReadingsStore(':memory:')
@@ -140,8 +136,7 @@ describe('alert lifecycle over a real broker', () => {
   afterEach(async () => {
     for (const h of opened.splice(0)) await h.close()
     for (const c of clients.splice(0)) await c.endAsync()
-    await new Promise<void>((resolve) => broker.close(() => resolve()))
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())))
+    await broker.close()
     await store.close()
     db.close()
   })
