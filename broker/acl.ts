@@ -20,14 +20,15 @@ export function isServiceRole(name: string): name is ServiceRole {
  * Whole subtrees of the canonical topics (domain/topics.ts `filters` builds the partitioned
  * filters inside them, e.g. `gh/up/+/+/#`, which these cover).
  */
-const TREE = Object.freeze({ up: 'gh/up/#', presence: 'gh/presence/#', alert: 'gh/alert/#', alertState: 'gh/alert-state/#' })
+const TREE = Object.freeze({ up: 'gh/up/#', presence: 'gh/presence/#', alert: 'gh/alert/#', alertState: 'gh/alert-state/#', sys: 'gh/sys/#' })
 
 /** What each service may subscribe to; a request passes when one of these covers it. */
 const SERVICE_SUBSCRIBE: Readonly<Record<ServiceRole, readonly string[]>> = Object.freeze({
   ingest: [TREE.up],
   // gh/alert: rules hears the officers' acknowledge/escalate/resolve (叫应 stops on acknowledgement).
   rules: [TREE.up, TREE.presence, TREE.alert, TREE.alertState],
-  dashboard: [TREE.alert, TREE.alertState, TREE.up, TREE.presence]
+  // gh/sys: the other services' health reports, for the health page and /metrics.
+  dashboard: [TREE.alert, TREE.alertState, TREE.up, TREE.presence, TREE.sys]
 })
 
 export function canSubscribe(principal: Principal, filter: string): boolean {
@@ -44,9 +45,16 @@ export function canPublish(principal: Principal, topic: string): boolean {
     const id = principal.placement.deviceId
     return topic === topics.nativeData(id) || topic === topics.nativeStatus(id) || topic === DP_TOPIC
   }
+  if (isOwnHealthTopic(principal.role, topic)) return true
   if (principal.role === 'dashboard') return isSiteTopic(topic)
   if (principal.role !== 'rules') return false
   return isRulesTopic(topic)
+}
+
+/** A service reports its own health under its own role only: ingest cannot speak for rules. */
+function isOwnHealthTopic(role: ServiceRole, topic: string): boolean {
+  const p = topic.split('/')
+  return p.length === 4 && p[0] === 'gh' && p[1] === 'sys' && p[2] === role && role !== 'dashboard' && isId(p[3])
 }
 
 /**

@@ -14,6 +14,7 @@ import { installErrorHandler } from './plugins/errors.js'
 import { installWeb } from './plugins/web.js'
 import { RejectCounter } from './rejects.js'
 import { alertRoutes } from './routes/alerts.js'
+import { metricsRoutes } from './routes/metrics.js'
 import { publicRoutes } from './routes/public.js'
 import { regionRoutes } from './routes/regions.js'
 import { sessionRoutes } from './routes/session.js'
@@ -113,6 +114,7 @@ export async function buildDashboard(config: DashboardConfig, deps: DashboardDep
     ...(deps.health === undefined ? {} : { health: deps.health })
   }
   await fastify.register(publicRoutes, { ctx })
+  await fastify.register(metricsRoutes, { ctx })
   await fastify.register(async (scope) => {
     requireSession(scope, ctx)
     await scope.register(sessionRoutes, { ctx })

@@ -2,13 +2,16 @@ import {
   alertEventSchema,
   decodeUplink,
   parsePresenceTopic,
+  parseServiceHealthTopic,
   parseSiteTopic,
   parseUplinkTopic,
   presenceSchema,
+  serviceHealthSchema,
   siteAlertStateSchema,
   type AlertEvent,
   type DevicePresence,
   type Reading,
+  type ServiceHealth,
   type SiteAlertState
 } from '../domain/index.js'
 import { fail, ok, type Result } from '../domain/result.js'
@@ -22,6 +25,8 @@ export type LiveMessage =
   | { kind: 'presence-cleared'; deviceId: string }
   /** An uplink: `readings` is undefined when nobody watches the site, so it was not decoded. */
   | { kind: 'uplink'; siteId: string; deviceId: string; readings: Reading[] | undefined }
+  /** A service's retained health report (gh/sys); `health` undefined when the retained one was cleared. */
+  | { kind: 'service-health'; key: string; health: ServiceHealth | undefined }
 
 /** The topic root (`alert`, `up`, …): rejections are counted and logged per root. */
 export function topicRoot(topic: string): string {
@@ -73,6 +78,16 @@ export function parseLiveMessage(
       const decoded = decodeUplink(t.value, payload, receivedAtMs)
       if (!decoded.ok) return decoded
       return ok({ kind: 'uplink', siteId, deviceId, readings: decoded.value.readings })
+    }
+    case 'sys': {
+      const t = parseServiceHealthTopic(topic)
+      if (!t.ok) return t
+      const key = `${t.value.service}/${t.value.instance}`
+      if (payload.byteLength === 0) return ok({ kind: 'service-health', key, health: undefined })
+      const parsed = parseJsonWith(payload, (v) => serviceHealthSchema.safeParse(v))
+      if (!parsed.ok) return parsed
+      if (parsed.value.service !== t.value.service || parsed.value.instance !== t.value.instance) return fail(`health of ${parsed.value.service}/${parsed.value.instance} on topic ${topic}`)
+      return ok({ kind: 'service-health', key, health: parsed.value })
     }
     default:
       return fail(`unexpected topic ${topic.slice(0, 120)}`)

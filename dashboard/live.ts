@@ -8,6 +8,7 @@ import {
   type AlertEvent,
   type DevicePresence,
   type Reading,
+  type ServiceHealth,
   type SiteAlertState
 } from '../domain/index.js'
 import { parseLiveMessage, topicRoot } from './live-messages.js'
@@ -32,6 +33,8 @@ export interface DeviceSeen {
 export interface Live {
   connected(): boolean
   deviceSeen(deviceId: string): DeviceSeen
+  /** The newest health report of each service instance heard on gh/sys, by `service/instance`. */
+  serviceHealth(): ReadonlyMap<string, ServiceHealth>
   /** QoS 1, not retained: rules and the other dashboard instances hear it. */
   publishAlertEvent(event: AlertEvent): Promise<void>
   /** QoS 1, retained, like the rules service's own alert-state messages. */
@@ -56,6 +59,7 @@ export interface LiveOptions {
 export async function startLive(opts: LiveOptions): Promise<Live> {
   const { log, rejects, now, sink } = opts
   const seen = new Map<string, DeviceSeen>()
+  const services = new Map<string, ServiceHealth>()
   const client: MqttClient = await mqtt.connectAsync(opts.url, {
     clientId: `dashboard-${randomBytes(6).toString('hex')}`,
     username: opts.username,
@@ -99,6 +103,10 @@ export async function startLive(opts: LiveOptions): Promise<Live> {
         markSeen(m.deviceId, { lastSeen: receivedAt })
         for (const r of m.readings ?? []) sink.reading(r)
         return
+      case 'service-health':
+        if (m.health === undefined) services.delete(m.key)
+        else services.set(m.key, m.health)
+        return
     }
   })
 
@@ -107,6 +115,7 @@ export async function startLive(opts: LiveOptions): Promise<Live> {
     [filters.alerts()]: { qos: 1 },
     [filters.alertStates()]: { qos: 1 },
     [filters.presence()]: { qos: 1 },
+    [filters.serviceHealth()]: { qos: 0 },
     [filters.uplinks()]: { qos: 0 }
   })
   const denied = granted.filter((g) => g.qos === 128).map((g) => g.topic)
@@ -116,6 +125,7 @@ export async function startLive(opts: LiveOptions): Promise<Live> {
   return {
     connected: () => client.connected,
     deviceSeen: (deviceId) => seen.get(deviceId) ?? { online: null, lastSeen: null },
+    serviceHealth: () => services,
     publishAlertEvent: async (event) => {
       await client.publishAsync(topics.alert(siteTopic(event.alert.county, event.alert.siteId)), JSON.stringify(event), { qos: 1 })
     },

@@ -10,6 +10,7 @@ import {
   idSchema,
   locationSchema,
   readingSchema,
+  spoolStatsSchema,
   REGION_LEVELS,
   regionCodeSchema,
   sensorSchema,
@@ -43,7 +44,20 @@ export const healthSchema = z.object({
   broker: z.object({ connected: z.boolean() }),
   readingsStore: z.object({ kind: z.enum(['sqlite', 'influxdb']), ok: z.boolean() }),
   platformDb: z.object({ ok: z.boolean() }),
-  services: z.record(z.string(), z.unknown()).optional(),
+  /** The other services, by `service` (same process) or `service/instance` (heard on gh/sys). */
+  services: z.record(
+    z.string(),
+    z.object({
+      service: z.string(),
+      source: z.enum(['in-process', 'mqtt']),
+      online: z.boolean(),
+      reportedAt: z.number().int(),
+      stale: z.boolean(),
+      stats: z.record(z.string(), z.unknown())
+    })
+  ),
+  /** Ingest's durable spool(s): size and age (design.md "Delivery guarantees"). */
+  spools: z.array(spoolStatsSchema.extend({ key: z.string() })),
   /** Additive: the dashboard's own counters (live sockets, rejected inputs by kind). */
   dashboard: z.object({ sockets: z.number().int(), rejected: z.record(z.string(), z.number().int()) }).optional()
 })

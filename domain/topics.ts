@@ -32,7 +32,8 @@ export const topics = Object.freeze({
   presence: (t: Omit<UplinkTopic, 'kind'>) => `gh/presence/${t.prov}/${t.county}/${t.siteId}/${t.deviceId}`,
   alert: (t: SiteTopic) => `gh/alert/${t.prov}/${t.county}/${t.siteId}`,
   alertState: (t: SiteTopic) => `gh/alert-state/${t.prov}/${t.county}/${t.siteId}`,
-  publicWarning: (county: string, groupId: string) => `gh/public/${county}/${groupId}`
+  publicWarning: (county: string, groupId: string) => `gh/public/${county}/${groupId}`,
+  serviceHealth: (service: string, instance: string) => `gh/sys/${service}/${instance}`
 })
 
 /** Subscription filters. A consumer partitions by province (and county) with the narrower ones. */
@@ -40,7 +41,8 @@ export const filters = Object.freeze({
   uplinks: (prov = '+', county = '+') => `gh/up/${prov}/${county}/#`,
   presence: (prov = '+') => `gh/presence/${prov}/#`,
   alerts: (prov = '+') => `gh/alert/${prov}/#`,
-  alertStates: (prov = '+') => `gh/alert-state/${prov}/#`
+  alertStates: (prov = '+') => `gh/alert-state/${prov}/#`,
+  serviceHealth: () => 'gh/sys/+/+'
 })
 
 export type DeviceTopic =
@@ -82,4 +84,10 @@ export function parsePresenceTopic(topic: string): Result<Omit<UplinkTopic, 'kin
   if (p.length !== 6 || p[0] !== 'gh' || p[1] !== 'presence') return fail(`not a presence topic: ${topic.slice(0, 120)}`)
   const [, , prov, county, siteId, deviceId] = p as [string, string, string, string, string, string]
   return ok({ prov, county, siteId, deviceId })
+}
+
+export function parseServiceHealthTopic(topic: string): Result<{ service: string; instance: string }> {
+  const p = topic.split('/')
+  if (p.length !== 4 || p[0] !== 'gh' || p[1] !== 'sys' || p[2] === '' || p[3] === '') return fail(`not a gh/sys topic: ${topic.slice(0, 120)}`)
+  return ok({ service: p[2] as string, instance: p[3] as string })
 }

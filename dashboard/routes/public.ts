@@ -3,6 +3,7 @@ import { z } from 'zod'
 import { SESSION_COOKIE, sessionInfo } from '../auth.js'
 import type { RouteContext } from '../context.js'
 import { ApiError } from '../errors.js'
+import { collectServiceReports, reportsDegraded, SERVICE_STALE_AFTER_MS, spoolsOf } from '../service-health.js'
 import { errorBodySchema, healthSchema, loginBodySchema, sessionInfoSchema } from '../schemas.js'
 
 /** The routes that need no session: health, login, the OpenAPI document. */
@@ -17,14 +18,17 @@ export const publicRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async 
       })
       const platformOk = probePlatformDb(ctx)
       const brokerConnected = ctx.live.connected()
-      const services = ctx.health?.()
+      const reports = collectServiceReports(ctx.health?.(), ctx.live.serviceHealth(), ctx.now(), SERVICE_STALE_AFTER_MS)
+      const spools = spoolsOf(reports)
+      const healthy = readingsOk && platformOk && brokerConnected && !reportsDegraded(reports, spools)
       return {
-        status: readingsOk && platformOk && brokerConnected ? ('ok' as const) : ('degraded' as const),
+        status: healthy ? ('ok' as const) : ('degraded' as const),
         uptimeS: Math.round((ctx.now() - ctx.startedAt) / 1000),
         broker: { connected: brokerConnected },
         readingsStore: { kind: ctx.readings.kind, ok: readingsOk },
         platformDb: { ok: platformOk },
-        ...(services === undefined ? {} : { services }),
+        services: Object.fromEntries(reports.map(({ key, ...r }) => [key, r])),
+        spools,
         dashboard: { sockets: ctx.sockets.count(), rejected: ctx.rejects.snapshot() }
       }
     }
@@ -74,7 +78,7 @@ export const publicRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async 
   )
 }
 
-function probePlatformDb(ctx: RouteContext): boolean {
+export function probePlatformDb(ctx: RouteContext): boolean {
   try {
     ctx.db.countUsers()
     return true

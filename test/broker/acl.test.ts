@@ -74,6 +74,10 @@ describe('services subscribe', () => {
     [dashboard, 'gh/alert-state/43/#', true],
     [dashboard, 'gh/up/#', true],
     [dashboard, 'gh/presence/#', true],
+    [dashboard, 'gh/sys/+/+', true],
+    [dashboard, 'gh/sys/ingest/+', true],
+    [ingest, 'gh/sys/+/+', false],
+    [rules, 'gh/sys/#', false],
     [dashboard, 'gh/public/#', false],
     [dashboard, 'gh/dev/+/cmd', false],
     [dashboard, '#', false]
@@ -102,6 +106,14 @@ describe('services publish', () => {
     [rules, '$SYS/x/heartbeat', false],
     [ingest, 'gh/up/43/431129/JH-001/N-01/data', false],
     [ingest, 'gh/alert/43/431129/JH-001', false],
+    [ingest, 'gh/sys/ingest/geowarn-ingest', true],
+    [ingest, 'gh/sys/rules/geowarn-rules', false],
+    [ingest, 'gh/sys/ingest/+', false],
+    [ingest, 'gh/sys/ingest/a/b', false],
+    [ingest, 'gh/sys/ingest', false],
+    [rules, 'gh/sys/rules/geowarn-rules', true],
+    [rules, 'gh/sys/ingest/geowarn-ingest', false],
+    [dashboard, 'gh/sys/dashboard/d1', false],
     [dashboard, 'gh/alert/43/431129/JH-001', true],
     [dashboard, 'gh/alert/43/431129/+', false],
     [dashboard, 'gh/alert-state/43/431129/JH-001', true],
@@ -134,4 +146,5 @@ test('the partition filters of domain/topics.ts are allowed to the services that
   expect(canSubscribe(rules, filters.presence('43'))).toBe(true)
   expect(canSubscribe(rules, filters.alertStates())).toBe(true)
   expect(canSubscribe(dashboard, filters.alerts())).toBe(true)
+  expect(canSubscribe(dashboard, filters.serviceHealth())).toBe(true)
 })

@@ -185,6 +185,27 @@ describe.skipIf(!haveChromium)('dashboard web app in headless Chromium', () => {
     expect(await page.getByTestId('connection').getAttribute('data-state')).toBe('live')
   })
 
+  test('the health page shows a full ingest spool reported by another process', async () => {
+    const topic = topics.serviceHealth('ingest', 'ingest-sc')
+    const spool = { state: 'full', segments: 12, batches: 480, readings: 240_000, bytes: 1_073_741_824, oldestAgeMs: 5_400_000, spooledBatchesTotal: 480, drainedBatchesTotal: 0, lastError: 'spool is at its limit' }
+    await stack.rules.publishAsync(topic, JSON.stringify({ service: 'ingest', instance: 'ingest-sc', online: true, at: Date.now(), stats: { spool } }), { qos: 1, retain: true })
+    try {
+      const page = await openPage()
+      await signIn(page)
+      await page.getByTestId('nav-health').click()
+      await page.getByTestId('health').waitFor()
+      await poll(() => page.getByTestId('health-status').getAttribute('data-status')).toBe('degraded')
+      const row = page.getByTestId('spools').locator('tr', { hasText: 'ingest/ingest-sc' })
+      expect(await row.getByTestId('spool-state').innerText()).toBe('已满')
+      // 1 GiB waiting for 1 h 30 min: what an operator needs to judge the outage.
+      expect(await row.innerText()).toContain('1.00 GiB')
+      expect(await row.innerText()).toContain('1 小时 30 分')
+      await page.screenshot({ path: join(resultsDir, 'browser-health.png') })
+    } finally {
+      await stack.rules.publishAsync(topic, '', { qos: 1, retain: true })
+    }
+  })
+
   test('the language switch turns the app English and is remembered', async () => {
     const page = await openPage()
     await signIn(page)

@@ -1,6 +1,6 @@
 import type { Disposition } from '../../../domain/alerts.js'
 import { errorText } from './i18n.js'
-import type { Alert, ReadingsQuery, ReadingsResponse, RegionNode, SessionInfo, SiteDetail, SiteSummary } from './types.js'
+import type { Alert, Health, ReadingsQuery, ReadingsResponse, RegionNode, SessionInfo, SiteDetail, SiteSummary } from './types.js'
 
 /** An error answer of the API: `{ code: 'GH_ERR_…', message }` (or a network failure). */
 export class ApiError extends Error {
@@ -78,6 +78,7 @@ export const api = {
     request<{ user: SessionInfo; token: string }>('POST', '/api/login', { username, password }),
   logout: () => request<{ ok: true }>('POST', '/api/logout', {}),
   me: () => request<{ user: SessionInfo }>('GET', '/api/me'),
+  health: () => request<Health>('GET', '/api/health'),
   regions: () => request<{ root: RegionNode }>('GET', '/api/regions'),
   sites: (region?: string) => request<{ sites: SiteSummary[] }>('GET', `/api/sites${query({ region })}`),
   site: (id: string) => request<SiteDetail>('GET', `/api/sites/${encodeURIComponent(id)}`),

@@ -7,6 +7,7 @@ import { Store } from './store.js'
 import type { SessionInfo } from './types.js'
 import { renderAlertFeed } from './views/alert-feed.js'
 import { renderLogin } from './views/login.js'
+import { renderHealth } from './views/health.js'
 import { renderOverview } from './views/overview.js'
 import { renderShell, type Shell } from './views/shell.js'
 import { renderSite, type LiveSite } from './views/site.js'
@@ -124,7 +125,12 @@ function render(): void {
     return
   }
   const s = ensureShell()
-  disposeView = route.name === 'site' ? renderSite(store, live, s.main, route.siteId) : renderOverview(store, s.main, route.region)
+  disposeView =
+    route.name === 'site'
+      ? renderSite(store, live, s.main, route.siteId)
+      : route.name === 'health'
+        ? renderHealth(s.main)
+        : renderOverview(store, s.main, route.region)
   s.main.scrollTop = 0
 }
 

@@ -2,11 +2,13 @@ export type Route =
   | { name: 'login' }
   | { name: 'overview'; region: string | null }
   | { name: 'site'; siteId: string }
+  | { name: 'health' }
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter((p) => p !== '').map(decodeURIComponent)
   const [head, arg] = parts
   if (head === 'login') return { name: 'login' }
+  if (head === 'health') return { name: 'health' }
   if (head === 'site' && arg !== undefined) return { name: 'site', siteId: arg }
   if (head === 'region' && arg !== undefined && /^\d{6}$/.test(arg)) return { name: 'overview', region: arg }
   return { name: 'overview', region: null }
@@ -15,6 +17,7 @@ export function parseRoute(hash: string): Route {
 export const href = {
   login: (): string => '#/login',
   overview: (): string => '#/',
+  health: (): string => '#/health',
   region: (code: string): string => `#/region/${code}`,
   site: (id: string): string => `#/site/${encodeURIComponent(id)}`
 }

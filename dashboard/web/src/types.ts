@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import type { readingsResponseSchema, siteDetailSchema, siteSummarySchema } from '../../schemas.js'
+import type { healthSchema, readingsResponseSchema, siteDetailSchema, siteSummarySchema } from '../../schemas.js'
 import type { Alert, AlertEvent, SiteAlertState } from '../../../domain/alerts.js'
 import type { AlertLevel, SiteLevel } from '../../../domain/levels.js'
 import type { DeviceStatus, Reading } from '../../../domain/readings.js'
@@ -18,6 +18,7 @@ export type SiteDetail = z.infer<typeof siteDetailSchema>
 export type SiteDevice = SiteDetail['devices'][number]
 export type ReadingsResponse = z.infer<typeof readingsResponseSchema>
 export type AggregatePoint = ReadingsResponse['points'][number]
+export type Health = z.infer<typeof healthSchema>
 
 export interface ReadingsQuery {
   from: number

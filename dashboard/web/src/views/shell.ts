@@ -32,6 +32,7 @@ export function renderShell(store: Store, onLogout: () => void): Shell {
       h('a', { class: 'brand', href: href.overview() }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '▲'), t('appTitle')),
       status,
       h('span', { class: 'spacer' }),
+      h('a', { class: 'nav-link', href: href.health(), 'data-testid': 'nav-health' }, t('nav.health')),
       user,
       langSwitch(),
       logout
