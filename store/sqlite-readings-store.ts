@@ -2,13 +2,30 @@ import type pino from 'pino'
 import { deviceStatusSchema, type DeviceStatus, type Reading, type SensorType } from '../domain/index.js'
 import { aggregateRows, type AggregateRow } from './aggregate-rows.js'
 import { migrate, READINGS_MIGRATIONS } from './migrations.js'
-import type { AggregateQuery, RangeQuery, ReadingsStore } from './readings-store.js'
+import { readingProblem, splitPoints, statusProblem, type AggregateQuery, type RangeQuery, type ReadingsStore } from './readings-store.js'
 import { openSqlite } from './sqlite-open.js'
-import { StoreError } from './store-error.js'
+import { PointsRejectedError, StoreError } from './store-error.js'
 
 export interface SqliteReadingsStoreOptions {
   log?: pino.Logger
+  /** Readings and statuses older than this (ms before now) are deleted; unset keeps them for ever. */
+  retentionMs?: number
+  /** How often the retention is applied: a minute after opening, then every this often (default hourly). */
+  pruneEveryMs?: number
 }
+
+export interface SqliteReadingsStore extends ReadingsStore {
+  /**
+   * Delete readings and statuses older than `nowMs - retentionMs`, in chunks so writers wait at most
+   * one chunk; resolves to the number of rows deleted. 0 without a retention.
+   */
+  prune(nowMs: number): Promise<number>
+}
+
+// Our choice: one chunk deletes in a few ms, so a write waits no longer than that for the lock.
+const PRUNE_CHUNK_ROWS = 2_000
+const HOUR_MS = 3_600_000
+const PRUNE_FIRST_AFTER_MS = 60_000
 
 interface ReadingRow {
   device_id: string
@@ -38,7 +55,7 @@ const READING_COLUMNS = 'device_id, sensor_id, ts, site_id, county, type, fields
  * The embedded readings store. better-sqlite3 is synchronous; each call runs to completion inside an
  * async function, so a write has committed before it resolves (durability: see below).
  */
-export function openSqliteReadingsStore(path: string, opts: SqliteReadingsStoreOptions = {}): ReadingsStore {
+export function openSqliteReadingsStore(path: string, opts: SqliteReadingsStoreOptions = {}): SqliteReadingsStore {
   const log = opts.log?.child({ module: 'sqlite-readings' })
   // NORMAL: once write() resolves the batch survives a crash of the process, the common failure
   // behind a PUBACK; only a power cut of the host can lose the last commits (never corrupt the
@@ -87,7 +104,20 @@ export function openSqliteReadingsStore(path: string, opts: SqliteReadingsStoreO
     latestStatuses: db.prepare<[string], { json: string }>(
       'SELECT json FROM latest_statuses WHERE site_id = ? ORDER BY device_id'
     ),
-    ping: db.prepare<[], { one: number }>('SELECT 1 AS one')
+    ping: db.prepare<[], { one: number }>('SELECT 1 AS one'),
+    // Retention walks the primary keys (device, sensor, ts) and (device, ts) one series at a time:
+    // no index on ts alone is needed, and each DELETE is a range of one b-tree.
+    prunableSeries: db.prepare<[], { device_id: string; sensor_id: string }>('SELECT DISTINCT device_id, sensor_id FROM site_series'),
+    readingsChunkEnd: db
+      .prepare<[string, string, number, number], number>('SELECT ts FROM readings WHERE device_id = ? AND sensor_id = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?')
+      .pluck(),
+    deleteReadings: db.prepare<[string, string, number]>('DELETE FROM readings WHERE device_id = ? AND sensor_id = ? AND ts < ?'),
+    prunableDevices: db.prepare<[], { device_id: string }>('SELECT DISTINCT device_id FROM latest_statuses'),
+    statusesChunkEnd: db.prepare<[string, number, number], number>('SELECT ts FROM statuses WHERE device_id = ? AND ts < ? ORDER BY ts LIMIT 1 OFFSET ?').pluck(),
+    deleteStatuses: db.prepare<[string, number]>('DELETE FROM statuses WHERE device_id = ? AND ts < ?'),
+    // One row per series or device: small tables, a plain scan.
+    deleteLatestReadings: db.prepare<[number]>('DELETE FROM latest_readings WHERE ts < ?'),
+    deleteLatestStatuses: db.prepare<[number]>('DELETE FROM latest_statuses WHERE ts < ?')
   }
 
   const writeReadings = db.transaction((readings: readonly Reading[]) => {
@@ -124,16 +154,74 @@ export function openSqliteReadingsStore(path: string, opts: SqliteReadingsStoreO
     if (closed) throw new StoreError('GH_ERR_STORE_CLOSED', 'readings store is closed')
   }
 
+  /** Delete one series' rows older than `cutoff`, one chunk per statement, yielding between chunks. */
+  const pruneChunks = async (chunkEnd: () => number | undefined, remove: (bound: number) => number, cutoff: number): Promise<number> => {
+    let deleted = 0
+    for (;;) {
+      if (closed) return deleted
+      const end = chunkEnd()
+      // ts is unique within a series: deleting up to `end` removes exactly one chunk.
+      deleted += remove(end === undefined ? cutoff : end + 1)
+      if (end === undefined) return deleted
+      await new Promise<void>((resolve) => setImmediate(resolve))
+    }
+  }
+
+  const retentionMs = opts.retentionMs
+  const pruneNow = async (cutoff: number): Promise<number> => {
+    let deleted = 0
+    for (const { device_id, sensor_id } of st.prunableSeries.all()) {
+      deleted += await pruneChunks(
+        () => st.readingsChunkEnd.get(device_id, sensor_id, cutoff, PRUNE_CHUNK_ROWS - 1),
+        (bound) => st.deleteReadings.run(device_id, sensor_id, bound).changes,
+        cutoff
+      )
+    }
+    for (const { device_id } of st.prunableDevices.all()) {
+      deleted += await pruneChunks(
+        () => st.statusesChunkEnd.get(device_id, cutoff, PRUNE_CHUNK_ROWS - 1),
+        (bound) => st.deleteStatuses.run(device_id, bound).changes,
+        cutoff
+      )
+    }
+    if (closed) return deleted
+    // Last, so an interrupted prune still finds the devices whose statuses remain.
+    deleted += st.deleteLatestReadings.run(cutoff).changes + st.deleteLatestStatuses.run(cutoff).changes
+    if (deleted > 0) log?.info({ deleted, olderThan: new Date(cutoff).toISOString() }, 'readings pruned')
+    return deleted
+  }
+  // One prune at a time: a call waits for the one running, failed or not (its failure is its caller's).
+  let pruning: Promise<void> = Promise.resolve()
+  const prune = async (nowMs: number): Promise<number> => {
+    ensureOpen()
+    if (retentionMs === undefined) return 0
+    const run = pruning.then(() => pruneNow(nowMs - retentionMs))
+    pruning = run.then(noop, noop)
+    return run
+  }
+  const prunePeriodically = (): void => {
+    if (!closed) prune(Date.now()).catch((err: unknown) => log?.error({ err }, 'readings prune failed'))
+  }
+  // The first run waits out the busy start of the process; then hourly. Unref'd: retention must not
+  // keep alive a process that has nothing else to do.
+  const firstPrune = retentionMs === undefined ? undefined : setTimeout(prunePeriodically, PRUNE_FIRST_AFTER_MS).unref()
+  const everyPrune = retentionMs === undefined ? undefined : setInterval(prunePeriodically, opts.pruneEveryMs ?? HOUR_MS).unref()
+
   return {
     kind: 'sqlite',
     write: async (readings) => {
       ensureOpen()
-      if (readings.length > 0) writeReadings(readings)
+      const { good, rejected } = splitPoints(readings, readingProblem)
+      if (good.length > 0) writeReadings(good)
+      if (rejected.length > 0) throw new PointsRejectedError(rejected)
     },
     writeStatuses: async (statuses) => {
       ensureOpen()
-      if (statuses.length > 0) writeStatuses(statuses)
+      const { good, rejected } = splitPoints(statuses, statusProblem)
+      if (good.length > 0) writeStatuses(good)
+      if (rejected.length > 0) throw new PointsRejectedError(rejected)
     },
+    prune,
     query: async (q) => {
       ensureOpen()
       const out: Reading[] = []
@@ -179,11 +267,17 @@ export function openSqliteReadingsStore(path: string, opts: SqliteReadingsStoreO
     close: async () => {
       if (closed) return
       closed = true
+      clearTimeout(firstPrune)
+      clearInterval(everyPrune)
+      // A running prune stops at its next chunk.
+      await pruning
       db.close()
       log?.info('readings store closed')
     }
   }
 }
+
+function noop(): void {}
 
 function checkAggregate(q: AggregateQuery): void {
   if (!Number.isSafeInteger(q.everyMs) || q.everyMs <= 0) {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, test } from 'vitest'
 import type { DeviceStatus, Reading, SensorType } from '../../domain/index.js'
 import type { ReadingsStore } from '../../store/readings-store.js'
+import { PointsRejectedError } from '../../store/store-error.js'
 
 /**
  * The one suite every ReadingsStore passes (style.md: two implementations, one contract, as
@@ -160,6 +161,79 @@ export function readingsStoreContract(name: string, open: () => Promise<Readings
       expect(await store.aggregate({ ...range, everyMs: MIN, fn: 'mean' })).toEqual([])
       expect(await store.latest(siteId)).toEqual([])
       expect(await store.latestStatuses(siteId)).toEqual([])
+    })
+
+    describe('points a store can never hold', () => {
+      const refusal = (p: Promise<void>): Promise<unknown> => p.then(
+        () => undefined,
+        (err: unknown) => err
+      )
+
+      test('a poisoned batch loses only its bad points, each named with a reason', async () => {
+        const err = await refusal(
+          store.write([
+            reading({ ts: t0, fields: { intervalMm: 1 } }),
+            reading({ ts: t0 + MIN, fields: { intervalMm: Number.NaN } }),
+            reading({ ts: t0 + 2 * MIN, fields: { intervalMm: 2 } }),
+            reading({ ts: Date.UTC(3000, 0, 1), fields: { intervalMm: 3 } }),
+            reading({ ts: t0 + 3 * MIN, fields: { intervalMm: 4 } })
+          ])
+        )
+        expect(err).toBeInstanceOf(PointsRejectedError)
+        expect(err).toMatchObject({
+          code: 'GH_ERR_BAD_POINT',
+          rejected: [
+            { index: 1, reason: expect.stringMatching(/intervalMm.*not a finite number/) },
+            { index: 3, reason: expect.stringMatching(/timestamp .* outside 1677-09-21\.\.2262-04-11/) }
+          ]
+        })
+        expect((await store.query({ siteId, from: t0, to: t0 + HOUR })).map((r) => r.fields)).toEqual([{ intervalMm: 1 }, { intervalMm: 2 }, { intervalMm: 4 }])
+      })
+
+      test.each([
+        ['no field', {}, /at least one field/],
+        ['an empty field name', { '': 1 }, /empty name/],
+        ['a field named time', { time: 1 }, /"time" is reserved/],
+        ['a field named like a tag', { site: 1 }, /"site" is reserved/],
+        ['an infinite value', { intervalMm: Number.POSITIVE_INFINITY }, /not a finite number/]
+      ])('a reading with %s is refused', async (_what, fields, reason) => {
+        const err = await refusal(store.write([reading({ ts: t0, fields }), reading({ ts: t0 + MIN, fields: { intervalMm: 5 } })]))
+        expect(err).toMatchObject({ rejected: [{ index: 0, reason: expect.stringMatching(reason) }] })
+        expect((await store.query({ siteId, from: t0, to: t0 + HOUR })).map((r) => r.fields)).toEqual([{ intervalMm: 5 }])
+      })
+
+      test('timestamps at the ends of the range are kept, one ms beyond is refused', async () => {
+        const first = Date.parse('1677-09-21T00:12:43.146Z')
+        const last = Date.parse('2262-04-11T23:47:16.854Z')
+        const err = await refusal(
+          store.write([
+            reading({ ts: first - 1, fields: { intervalMm: 1 } }),
+            reading({ ts: first, fields: { intervalMm: 2 } }),
+            reading({ ts: last, fields: { intervalMm: 3 } }),
+            reading({ ts: last + 1, fields: { intervalMm: 4 } }),
+            reading({ ts: t0 + 0.5, fields: { intervalMm: 5 } })
+          ])
+        )
+        expect(err).toMatchObject({ rejected: [{ index: 0 }, { index: 3 }, { index: 4, reason: expect.stringMatching(/not an integer/) }] })
+        expect((await store.query({ siteId, from: first - 1, to: last + 2 })).map((r) => r.ts)).toEqual([first, last])
+      })
+
+      test('a poisoned status batch loses only its bad statuses', async () => {
+        const err = await refusal(
+          store.writeStatuses([
+            status({ ts: t0, batteryPct: Number.NaN }),
+            status({ deviceId: 'dev-2', ts: t0, batteryPct: 50 }),
+            status({ deviceId: 'dev-3', ts: Date.UTC(1600, 0, 1) })
+          ])
+        )
+        expect(err).toMatchObject({
+          rejected: [
+            { index: 0, reason: expect.stringMatching(/batteryPct is not a finite number/) },
+            { index: 2, reason: expect.stringMatching(/outside/) }
+          ]
+        })
+        expect(await store.latestStatuses(siteId)).toEqual([status({ deviceId: 'dev-2', ts: t0, batteryPct: 50 })])
+      })
     })
 
     test('ping answers while open', async () => {
