@@ -96,7 +96,9 @@ export async function startPlatform(opts: PlatformOptions): Promise<Platform> {
 
     let ingest: Ingest | undefined
     if (wanted.has('ingest')) {
-      ingest = await buildIngest(loadIngestConfig(env), { store: readings, log })
+      // With the dashboard in this process it reads ingest's stats directly (health() below).
+      const ingestConfig = loadIngestConfig(env)
+      ingest = await buildIngest(wanted.has('dashboard') ? { ...ingestConfig, healthReportMs: 0 } : ingestConfig, { store: readings, log })
       closers.push(() => ingest?.close())
     }
     let rules: RulesHandle | undefined

@@ -33,6 +33,10 @@ export const spoolStatsSchema = z.object({
   oldestAgeMs: z.number(),
   spooledBatchesTotal: z.number().int(),
   drainedBatchesTotal: z.number().int(),
+  /** Damaged records moved to the spool's quarantine folder. */
+  quarantinedTotal: z.number().int(),
+  /** Appends refused (spool full, disk error). */
+  appendFailuresTotal: z.number().int(),
   lastError: z.string().optional()
 })
 export type SpoolStats = z.infer<typeof spoolStatsSchema>

@@ -1,20 +1,23 @@
 import type { Logger } from 'pino'
 import type { DeviceStatus, Reading } from '../domain/readings.js'
+import type { SpoolStats } from '../domain/service-health.js'
 import type { ReadingsStore } from '../store/readings-store.js'
 import type { IngestConfig } from './config.js'
 import { decodeMessage, previewPayload, REJECT_REASONS, SKIP_REASONS, type RejectReason, type SkipReason } from './decode.js'
 import { readingKey, RecentKeys, statusKey } from './dedupe.js'
 import { connectConsumer } from './mqtt-consumer.js'
 import { WritePipeline, type PipelineStats } from './pipeline.js'
-import { storeTarget, type WriteTarget } from './write-target.js'
+import { startHealthReport } from './health-report.js'
+import { Spool } from './spool.js'
+import { SpoolTarget } from './spool-target.js'
+import { StoreWriter } from './store-writer.js'
+import { storeTarget } from './write-target.js'
 
 export interface IngestDeps {
   store: ReadingsStore
   log: Logger
-  /** Epoch ms; dates an unstamped DZ/T type-1 frame. */
+  /** Epoch ms; dates an unstamped DZ/T type-1 frame and stamps spooled batches. */
   now?: () => number
-  /** Where batches go; defaults to the store. The disk spool will wrap the store here. */
-  target?: WriteTarget
 }
 
 export interface IngestStats extends PipelineStats {
@@ -26,6 +29,10 @@ export interface IngestStats extends PipelineStats {
   rejected: Record<RejectReason, number>
   /** Points inside accepted DZ/T frames that the decoder passed over. */
   skippedPoints: Record<SkipReason, number>
+  /** Points the store refused for good (PointsRejectedError): dropped with a logged reason. */
+  pointsRefused: number
+  /** Present when the spool is configured (`spoolDir`). */
+  spool?: SpoolStats
 }
 
 export interface Ingest {
@@ -38,10 +45,17 @@ export interface Ingest {
 const zeroCounts = <K extends string>(keys: readonly K[]): Record<K, number> =>
   Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>
 
+async function openSpoolTarget(dir: string, config: IngestConfig, writer: StoreWriter, log: Logger, now: () => number): Promise<SpoolTarget> {
+  const spool = await Spool.open({ dir, maxBytes: config.spoolMaxBytes, segmentMaxBytes: config.spoolSegmentMaxBytes }, { log, now })
+  return new SpoolTarget(writer, spool, config, log)
+}
+
 export async function buildIngest(config: IngestConfig, deps: IngestDeps): Promise<Ingest> {
   const log = deps.log.child({ module: 'ingest' })
   const now = deps.now ?? Date.now
-  const target = deps.target ?? storeTarget(deps.store)
+  const writer = new StoreWriter(deps.store, config, log.child({ module: 'ingest-store' }))
+  const spoolTarget = config.spoolDir === undefined ? undefined : await openSpoolTarget(config.spoolDir, config, writer, log.child({ module: 'ingest-spool' }), now)
+  const target = spoolTarget ?? storeTarget(writer)
   const pipeline = new WritePipeline(config, target, log.child({ module: 'ingest-pipeline' }))
   const recent = new RecentKeys(config.dedupeWindow)
   const counts = { received: 0, duplicates: 0, rejected: zeroCounts(REJECT_REASONS), skippedPoints: zeroCounts(SKIP_REASONS) }
@@ -67,21 +81,40 @@ export async function buildIngest(config: IngestConfig, deps: IngestDeps): Promi
     pipeline.submit({ readings, statuses, ack })
   }
 
-  const consumer = await connectConsumer(config, { onMessage, isFull: () => pipeline.pendingMessages >= config.maxUnackedMessages }, log.child({ module: 'ingest-mqtt' }))
+  let consumer: Awaited<ReturnType<typeof connectConsumer>>
+  try {
+    consumer = await connectConsumer(config, { onMessage, isFull: () => pipeline.pendingMessages >= config.maxUnackedMessages }, log.child({ module: 'ingest-mqtt' }))
+  } catch (err) {
+    await spoolTarget?.close()
+    throw err
+  }
 
-  return {
-    stats: () => ({
+  const stats = (): IngestStats => ({
       ...pipeline.stats(),
       connected: consumer.connected,
       received: counts.received,
       duplicates: counts.duplicates,
       rejected: { ...counts.rejected },
-      skippedPoints: { ...counts.skippedPoints }
-    }),
+      skippedPoints: { ...counts.skippedPoints },
+      pointsRefused: writer.pointsRefused,
+      ...(spoolTarget === undefined ? {} : { spool: spoolTarget.stats() })
+    })
+  const health =
+    config.healthReportMs === 0
+      ? undefined
+      : startHealthReport(
+          { mqttUrl: config.mqttUrl, mqttUsername: config.mqttUsername, mqttPassword: config.mqttPassword, instance: config.clientId, everyMs: config.healthReportMs, stats: () => ({ ...stats() }), now },
+          log.child({ module: 'ingest-health' })
+        )
+
+  return {
+    stats,
     flush: () => pipeline.flush(),
     async close() {
+      await health?.close()
       await pipeline.close()
       await consumer.close()
+      await spoolTarget?.close()
       log.info('ingest closed')
     }
   }

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { z } from 'zod'
 import { checkEnvConfig, ConfigError, envList, envString, secretVar, serviceSecretSchema, type EnvVars } from '../domain/config.js'
 import { filters } from '../domain/topics.js'
@@ -22,7 +23,18 @@ export const INGEST_DEFAULTS = Object.freeze({
   maxUnackedMessages: 2_000,
   retryBaseMs: 200,
   retryMaxMs: 30_000,
-  keepaliveS: 60
+  keepaliveS: 60,
+  dataDir: './data',
+  // Our choice: ~5 million readings of ~200 bytes on disk, hours of a 100 k-device provincial
+  // stack (domain.md §5); an operator sizes it to the store outage to ride out.
+  spoolMaxBytes: 1024 ** 3,
+  // Our choice: the drain reads one segment into memory; 16 MiB is ~160 full batches.
+  spoolSegmentMaxBytes: 16 * 1024 ** 2,
+  // Our choice: well above a healthy write of a 500-reading batch (tens of ms), short enough that a
+  // hung store does not hold PUBACKs long.
+  storeTimeoutMs: 5_000,
+  // Our choice: the dashboard calls a reporter silent after three missed reports (30 s).
+  healthReportMs: 10_000
 })
 
 export const ingestConfigSchema = z
@@ -41,7 +53,18 @@ export const ingestConfigSchema = z
     maxUnackedMessages: intFrom(1).default(INGEST_DEFAULTS.maxUnackedMessages),
     retryBaseMs: intFrom(1).default(INGEST_DEFAULTS.retryBaseMs),
     retryMaxMs: intFrom(1).default(INGEST_DEFAULTS.retryMaxMs),
-    keepaliveS: intFrom(1).default(INGEST_DEFAULTS.keepaliveS)
+    keepaliveS: intFrom(1).default(INGEST_DEFAULTS.keepaliveS),
+    /**
+     * The durable spool's folder, owned by this ingest alone. Unset: no spool, and a failing store
+     * holds the messages unacknowledged (loadConfig always sets it; tests and the bench may not).
+     */
+    spoolDir: z.string().min(1).optional(),
+    spoolMaxBytes: intFrom(1).default(INGEST_DEFAULTS.spoolMaxBytes),
+    spoolSegmentMaxBytes: intFrom(1).default(INGEST_DEFAULTS.spoolSegmentMaxBytes),
+    /** A store write still pending after this is given up on and the batch spooled. */
+    storeTimeoutMs: intFrom(1).default(INGEST_DEFAULTS.storeTimeoutMs),
+    /** How often stats go to `gh/sys/ingest/{clientId}` for a dashboard in another process; 0 = never. */
+    healthReportMs: intFrom(0).default(INGEST_DEFAULTS.healthReportMs)
   })
   .refine((c) => c.retryMaxMs >= c.retryBaseMs, { message: 'retryMaxMs must be at least retryBaseMs', path: ['retryMaxMs'] })
   .readonly()
@@ -73,8 +96,18 @@ const ENV_VARS: EnvVars = Object.freeze({
   maxUnackedMessages: 'GEOWARN_INGEST_MAX_UNACKED',
   retryBaseMs: 'GEOWARN_INGEST_RETRY_BASE_MS',
   retryMaxMs: 'GEOWARN_INGEST_RETRY_MAX_MS',
-  keepaliveS: 'GEOWARN_INGEST_KEEPALIVE_S'
+  keepaliveS: 'GEOWARN_INGEST_KEEPALIVE_S',
+  spoolDir: 'GEOWARN_INGEST_SPOOL_DIR',
+  spoolMaxBytes: 'GEOWARN_INGEST_SPOOL_MAX_BYTES',
+  storeTimeoutMs: 'GEOWARN_INGEST_STORE_TIMEOUT_MS',
+  healthReportMs: 'GEOWARN_INGEST_HEALTH_REPORT_MS'
 })
+
+/** `<dataDir>/spool/<clientId>`: each ingest of a partitioned deployment has its own. */
+function defaultSpoolDir(dataDir: string, clientId: string): string {
+  // A client id is any MQTT string; keep the folder name to safe characters (no '/', no '..').
+  return path.join(dataDir, 'spool', clientId.replace(/[^A-Za-z0-9_-]/g, '_'))
+}
 
 /** Read the settings from the environment; throws a ConfigError listing every problem. */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): IngestConfig {
@@ -97,7 +130,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
     maxUnackedMessages: envString(env.GEOWARN_INGEST_MAX_UNACKED),
     retryBaseMs: envString(env.GEOWARN_INGEST_RETRY_BASE_MS),
     retryMaxMs: envString(env.GEOWARN_INGEST_RETRY_MAX_MS),
-    keepaliveS: envString(env.GEOWARN_INGEST_KEEPALIVE_S)
+    keepaliveS: envString(env.GEOWARN_INGEST_KEEPALIVE_S),
+    spoolDir:
+      envString(env.GEOWARN_INGEST_SPOOL_DIR) ??
+      defaultSpoolDir(envString(env.GEOWARN_DATA_DIR) ?? INGEST_DEFAULTS.dataDir, envString(env.GEOWARN_INGEST_CLIENT_ID) ?? INGEST_DEFAULTS.clientId),
+    spoolMaxBytes: envString(env.GEOWARN_INGEST_SPOOL_MAX_BYTES),
+    storeTimeoutMs: envString(env.GEOWARN_INGEST_STORE_TIMEOUT_MS),
+    healthReportMs: envString(env.GEOWARN_INGEST_HEALTH_REPORT_MS)
   }
   const vars = { ...ENV_VARS, mqttPassword: secretVar(ownSecret === undefined ? 'GEOWARN_SERVICE_SECRET' : 'GEOWARN_SERVICE_SECRET_INGEST') }
   const config = checkEnvConfig(ingestConfigSchema, raw, vars)

@@ -1,5 +1,5 @@
 import type { DeviceStatus, Reading } from '../domain/readings.js'
-import type { ReadingsStore } from '../store/readings-store.js'
+import type { StoreWriter } from './store-writer.js'
 
 export interface WriteBatch {
   readings: readonly Reading[]
@@ -8,21 +8,15 @@ export interface WriteBatch {
 
 /**
  * Where a batch goes before its messages are acknowledged. Resolving means "durable": the
- * pipeline sends the PUBACKs right after. The local disk spool (design.md "Delivery guarantees")
- * plugs in here as a target that tries the store and falls back to the spool.
+ * pipeline sends the PUBACKs right after. Rejecting keeps the messages unacknowledged and the
+ * pipeline retries the batch.
  */
 export interface WriteTarget {
   readonly name: string
   write(batch: WriteBatch): Promise<void>
 }
 
-/** Straight to the readings store. Both calls are idempotent, so a retried batch is harmless. */
-export function storeTarget(store: ReadingsStore): WriteTarget {
-  return {
-    name: `store:${store.kind}`,
-    async write(batch) {
-      if (batch.readings.length > 0) await store.write(batch.readings)
-      if (batch.statuses.length > 0) await store.writeStatuses(batch.statuses)
-    }
-  }
+/** Straight to the readings store, without a spool: while it fails, the pipeline retries. */
+export function storeTarget(writer: StoreWriter): WriteTarget {
+  return { name: `store:${writer.storeKind}`, write: (batch) => writer.write(batch) }
 }

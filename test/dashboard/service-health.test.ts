@@ -14,7 +14,9 @@ const SPOOL: SpoolStats = {
   bytes: 123_456,
   oldestAgeMs: 42_000,
   spooledBatchesTotal: 9,
-  drainedBatchesTotal: 2
+  drainedBatchesTotal: 2,
+  quarantinedTotal: 0,
+  appendFailuresTotal: 0
 }
 
 let h: Harness

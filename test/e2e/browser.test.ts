@@ -187,7 +187,7 @@ describe.skipIf(!haveChromium)('dashboard web app in headless Chromium', () => {
 
   test('the health page shows a full ingest spool reported by another process', async () => {
     const topic = topics.serviceHealth('ingest', 'ingest-sc')
-    const spool = { state: 'full', segments: 12, batches: 480, readings: 240_000, bytes: 1_073_741_824, oldestAgeMs: 5_400_000, spooledBatchesTotal: 480, drainedBatchesTotal: 0, lastError: 'spool is at its limit' }
+    const spool = { state: 'full', segments: 12, batches: 480, readings: 240_000, bytes: 1_073_741_824, oldestAgeMs: 5_400_000, spooledBatchesTotal: 480, drainedBatchesTotal: 0, quarantinedTotal: 0, appendFailuresTotal: 3, lastError: 'spool is at its limit' }
     await stack.rules.publishAsync(topic, JSON.stringify({ service: 'ingest', instance: 'ingest-sc', online: true, at: Date.now(), stats: { spool } }), { qos: 1, retain: true })
     try {
       const page = await openPage()

@@ -42,3 +42,23 @@ test('a blank secret is missing; the secret never appears in the message', () =>
 test('GEOWARN_SERVICE_SECRET_INGEST wins over the shared secret, as at the broker', () => {
   expect(loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_SERVICE_SECRET_INGEST: 'own-ingest-secret' }).mqttPassword).toBe('own-ingest-secret')
 })
+
+test('the spool lives under the data folder, one per client id, unless GEOWARN_INGEST_SPOOL_DIR says where', () => {
+  expect(loadConfig({ GEOWARN_SERVICE_SECRET: SECRET })).toMatchObject({ spoolDir: 'data/spool/geowarn-ingest', spoolMaxBytes: 1024 ** 3, storeTimeoutMs: 5000 })
+  expect(loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_DATA_DIR: '/var/lib/geowarn', GEOWARN_INGEST_CLIENT_ID: 'ingest/51 ../x' }).spoolDir).toBe(
+    '/var/lib/geowarn/spool/ingest_51____x'
+  )
+  expect(
+    loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, GEOWARN_INGEST_SPOOL_DIR: '/fast/spool', GEOWARN_INGEST_SPOOL_MAX_BYTES: '1048576', GEOWARN_INGEST_STORE_TIMEOUT_MS: '2000' })
+  ).toMatchObject({ spoolDir: '/fast/spool', spoolMaxBytes: 1_048_576, storeTimeoutMs: 2000 })
+})
+
+test.each([
+  ['GEOWARN_INGEST_SPOOL_MAX_BYTES', '1G', 'expected a number (got "1G")'],
+  ['GEOWARN_INGEST_SPOOL_MAX_BYTES', '0', 'GEOWARN_INGEST_SPOOL_MAX_BYTES: '],
+  ['GEOWARN_INGEST_STORE_TIMEOUT_MS', '-5', 'GEOWARN_INGEST_STORE_TIMEOUT_MS: ']
+])('%s=%s is refused', (name, value, problem) => {
+  const problems = problemsOf({ GEOWARN_SERVICE_SECRET: SECRET, [name]: value })
+  expect(problems).toHaveLength(1)
+  expect(problems[0]).toContain(problem)
+})

@@ -5,6 +5,7 @@ import pino from 'pino'
 import type { DeviceStatus, Reading } from '../../domain/readings.js'
 import { ingestConfigSchema, type IngestConfig, type IngestConfigInput } from '../../ingest/config.js'
 import type { ReadingsStore } from '../../store/readings-store.js'
+import { PointsRejectedError } from '../../store/store-error.js'
 import { startBareBroker } from '../support/bare-broker.js'
 
 export interface TestBroker {
@@ -62,23 +63,43 @@ export async function startPublisher(url: string): Promise<MqttClient> {
   return mqtt.connectAsync(url, { clientId: `dev-${Math.random().toString(16).slice(2)}`, reconnectPeriod: 0 })
 }
 
+export type LogLine = Record<string, unknown>
+
 export interface LogCapture {
   log: pino.Logger
-  lines: Array<Record<string, unknown>>
-  warnings(): Array<Record<string, unknown>>
+  lines: LogLine[]
+  warnings(): LogLine[]
+  errors(): LogLine[]
+  /** Resolves with the first line logged from now on whose `msg` is `msg`. */
+  next(msg: string): Promise<LogLine>
 }
 
 /** A real pino logger writing JSON lines into an array, so tests assert on what is logged. */
 export function captureLog(): LogCapture {
-  const lines: Array<Record<string, unknown>> = []
+  const lines: LogLine[] = []
+  const waiters: Array<{ msg: string; resolve: (line: LogLine) => void }> = []
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>)
+      for (const text of chunk.toString('utf8').split('\n')) {
+        if (text === '') continue
+        const line = JSON.parse(text) as LogLine
+        lines.push(line)
+        for (const w of waiters.filter((x) => x.msg === line.msg)) {
+          waiters.splice(waiters.indexOf(w), 1)
+          w.resolve(line)
+        }
+      }
       done()
     }
   })
   const log = pino({ level: 'debug' }, sink)
-  return { log, lines, warnings: () => lines.filter((l) => l.level === 40) }
+  return {
+    log,
+    lines,
+    warnings: () => lines.filter((l) => l.level === 40),
+    errors: () => lines.filter((l) => l.level === 50),
+    next: (msg) => new Promise((resolve) => waiters.push({ msg, resolve }))
+  }
 }
 
 let clientSeq = 0
@@ -104,6 +125,8 @@ export class FaultyStore implements ReadingsStore {
   readonly events: string[] = []
   readonly writeSizes: number[] = []
   failNext = 0
+  /** `ts` of every reading the inner store took, in the order of the writes. */
+  readonly writtenTs: number[] = []
   #gate: Promise<void> | undefined
   #open: (() => void) | undefined
   #entered: Array<() => void> = []
@@ -135,9 +158,18 @@ export class FaultyStore implements ReadingsStore {
       this.events.push('write-failed')
       throw new Error('injected store failure')
     }
-    await this.inner.write(readings)
+    // The inner store's own refusal of some points still writes the others (store-error.ts).
+    let refused: PointsRejectedError | undefined
+    try {
+      await this.inner.write(readings)
+    } catch (err) {
+      if (!(err instanceof PointsRejectedError)) throw err
+      refused = err
+    }
     this.writeSizes.push(readings.length)
+    this.writtenTs.push(...readings.filter((_r, i) => !refused?.rejected.some((x) => x.index === i)).map((r) => r.ts))
     this.events.push('write-ok')
+    if (refused !== undefined) throw refused
   }
 
   writeStatuses(statuses: readonly DeviceStatus[]): Promise<void> {

@@ -6,6 +6,7 @@ import { loadConfig } from '../../ingest/config.js'
 import { decodeMessage, previewPayload } from '../../ingest/decode.js'
 import { RecentKeys } from '../../ingest/dedupe.js'
 import { WritePipeline } from '../../ingest/pipeline.js'
+import { StoreWriter } from '../../ingest/store-writer.js'
 import { storeTarget } from '../../ingest/write-target.js'
 import { openSqliteReadingsStore } from '../../store/sqlite-readings-store.js'
 import { captureLog, FaultyStore } from './harness.js'
@@ -100,6 +101,7 @@ describe('loadConfig', () => {
 })
 
 describe('WritePipeline (fake timers)', () => {
+  const log = captureLog().log
   const reading = (i: number): Reading => ({ deviceId: 'D1', sensorId: 'YL1', type: 'rain', siteId: 'S1', county: '511702', ts: i, fields: { intervalMm: i } })
   let store: FaultyStore
   beforeEach(() => {
@@ -112,7 +114,7 @@ describe('WritePipeline (fake timers)', () => {
   })
 
   test('a failed batch is retried with capped backoff and acknowledged only once written', async () => {
-    const pipeline = new WritePipeline({ batchMaxSize: 10, batchMaxWaitMs: 50, retryBaseMs: 100, retryMaxMs: 300 }, storeTarget(store), captureLog().log)
+    const pipeline = new WritePipeline({ batchMaxSize: 10, batchMaxWaitMs: 50, retryBaseMs: 100, retryMaxMs: 300 }, storeTarget(new StoreWriter(store, { storeTimeoutMs: 60_000 }, log)), log)
     const acked: number[] = []
     store.failNext = 3
     pipeline.submit({ readings: [reading(1)], statuses: [], ack: () => acked.push(1) })
@@ -132,7 +134,7 @@ describe('WritePipeline (fake timers)', () => {
   })
 
   test('a full batch is written at once; acknowledgements keep the order of arrival', async () => {
-    const pipeline = new WritePipeline({ batchMaxSize: 2, batchMaxWaitMs: 1000, retryBaseMs: 10, retryMaxMs: 10 }, storeTarget(store), captureLog().log)
+    const pipeline = new WritePipeline({ batchMaxSize: 2, batchMaxWaitMs: 1000, retryBaseMs: 10, retryMaxMs: 10 }, storeTarget(new StoreWriter(store, { storeTimeoutMs: 60_000 }, log)), log)
     const acked: string[] = []
     pipeline.submit({ readings: [reading(1)], statuses: [], ack: () => acked.push('a') })
     pipeline.submit({ readings: [], statuses: [], ack: () => acked.push('junk') })
@@ -146,7 +148,7 @@ describe('WritePipeline (fake timers)', () => {
   })
 
   test('close gives up on a failing store and leaves its messages unacknowledged', async () => {
-    const pipeline = new WritePipeline({ batchMaxSize: 10, batchMaxWaitMs: 5, retryBaseMs: 10_000, retryMaxMs: 10_000 }, storeTarget(store), captureLog().log)
+    const pipeline = new WritePipeline({ batchMaxSize: 10, batchMaxWaitMs: 5, retryBaseMs: 10_000, retryMaxMs: 10_000 }, storeTarget(new StoreWriter(store, { storeTimeoutMs: 60_000 }, log)), log)
     const acked: number[] = []
     store.failNext = Number.POSITIVE_INFINITY
     pipeline.submit({ readings: [reading(1)], statuses: [], ack: () => acked.push(1) })
