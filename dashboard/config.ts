@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import { envMqttUrl, envNumber, envString, parseEnvConfig, secretVar, serviceSecretSchema, type EnvVars } from '../domain/config.js'
+import { envBoolean, envMqttUrl, envNumber, envString, parseEnvConfig, secretVar, serviceSecretSchema, type EnvVars } from '../domain/config.js'
 
 const HOUR_MS = 3_600_000
 
@@ -93,14 +93,6 @@ function withDefaultPaths(parsed: z.output<typeof dashboardConfigSchema>): Dashb
   })
 }
 
-/** 1/true/yes and 0/false/no; anything else stays text, so the schema reports it. */
-function envBoolean(v: string | undefined): boolean | string | undefined {
-  const s = envString(v)?.toLowerCase()
-  if (s === undefined) return undefined
-  if (['1', 'true', 'yes'].includes(s)) return true
-  if (['0', 'false', 'no'].includes(s)) return false
-  return s
-}
 
 /** `dist/web` under the repository root. */
 export function defaultWebRoot(): string {

@@ -37,6 +37,15 @@ export function envString(v: string | undefined): string | undefined {
   return v === undefined || v.trim() === '' ? undefined : v.trim()
 }
 
+/** 1/true/yes and 0/false/no; anything else stays text, so the schema reports it. */
+export function envBoolean(v: string | undefined): boolean | string | undefined {
+  const s = envString(v)?.toLowerCase()
+  if (s === undefined) return undefined
+  if (['1', 'true', 'yes'].includes(s)) return true
+  if (['0', 'false', 'no'].includes(s)) return false
+  return s
+}
+
 /** A number when the text is one, else the text itself, so the schema reports it as given. */
 export function envNumber(v: string | undefined): number | string | undefined {
   const s = envString(v)

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { envNumber, envString, parseEnvConfig, secretVar, type EnvVars } from '../domain/config.js'
+import { envBoolean, envNumber, envString, parseEnvConfig, secretVar, type EnvVars } from '../domain/config.js'
 import { DEFAULT_RETENTION, retentionSchema } from './readings-store.js'
 
 /** Defaults in one visible place (style.md). */
@@ -78,13 +78,4 @@ export function loadInfluxConfig(env: Readonly<Record<string, string | undefined
     retentionMs: envString(env.GEOWARN_READINGS_RETENTION)
   }
   return parseEnvConfig(influxConfigSchema, raw, ENV_VARS, 'InfluxDB readings store')
-}
-
-/** true/false (also 1/0, yes/no); anything else stays text, so the schema reports it. */
-function envBoolean(v: string | undefined): boolean | string | undefined {
-  const s = envString(v)?.toLowerCase()
-  if (s === undefined) return undefined
-  if (['1', 'true', 'yes'].includes(s)) return true
-  if (['0', 'false', 'no'].includes(s)) return false
-  return s
 }
