@@ -219,6 +219,7 @@ export async function buildRules(config: RulesConfig, deps: RulesDeps): Promise<
       log,
       fromMs: startMs - config.warmStartH * H,
       toMs: startMs + WARM_START_AHEAD_MS,
+      stepMs: config.warmStartStepS * 1000,
       onReading: (r) => watch.seen(r.deviceId, r.siteId, Math.min(r.ts, startMs))
     })
     active = db.listAlerts({ state: 'active', ...(scope === undefined ? {} : { scope }) })

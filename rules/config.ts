@@ -26,7 +26,13 @@ export const rulesConfigSchema = z
     /** How often the offline sweep runs (our choice). */
     offlineSweepMin: z.number().int().positive().default(5),
     /** History replayed into the windows at start: the longest window, 72 h rain (domain.md §3). */
-    warmStartH: z.number().int().min(0).max(24 * 30).default(72)
+    warmStartH: z.number().int().min(0).max(24 * 30).default(72),
+    /**
+     * The warm start reads history aggregated by the store in steps of this many seconds (rain
+     * summed, everything else the last value of the step). 60 s keeps every sample of a station
+     * reporting each minute or slower (our choice); a larger step trades detail for start time.
+     */
+    warmStartStepS: z.number().int().min(1).max(3600).default(60)
   })
   .readonly()
 export type RulesConfig = z.infer<typeof rulesConfigSchema>
@@ -61,7 +67,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     dztApiKey: envString(env.GEOWARN_DZT_API_KEY),
     offlineAfterMin: envNumber(env.GEOWARN_OFFLINE_AFTER_MIN),
     offlineSweepMin: envNumber(env.GEOWARN_OFFLINE_SWEEP_MIN),
-    warmStartH: envNumber(env.GEOWARN_RULES_WARM_START_H)
+    warmStartH: envNumber(env.GEOWARN_RULES_WARM_START_H),
+    warmStartStepS: envNumber(env.GEOWARN_RULES_WARM_START_STEP_S)
   }
   // Name the variable the value actually came from.
   const vars: Record<keyof RulesConfig, EnvVar> = {
@@ -76,7 +83,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     dztApiKey: secretVar('GEOWARN_DZT_API_KEY'),
     offlineAfterMin: 'GEOWARN_OFFLINE_AFTER_MIN',
     offlineSweepMin: 'GEOWARN_OFFLINE_SWEEP_MIN',
-    warmStartH: 'GEOWARN_RULES_WARM_START_H'
+    warmStartH: 'GEOWARN_RULES_WARM_START_H',
+    warmStartStepS: 'GEOWARN_RULES_WARM_START_STEP_S'
   }
   return parseEnvConfig(rulesConfigSchema, raw, vars, 'rules', mqtt.problems)
 }

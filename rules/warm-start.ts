@@ -1,7 +1,7 @@
 import type pino from 'pino'
 import type { Reading } from '../domain/index.js'
 import type { PlatformDb } from '../store/platform-db.js'
-import type { ReadingsStore } from '../store/readings-store.js'
+import type { AggregatePoint, ReadingsStore } from '../store/readings-store.js'
 import type { Engine } from './engine.js'
 
 /**
@@ -31,6 +31,8 @@ export interface WarmStartOptions {
   scope?: string | undefined
   fromMs: number
   toMs: number
+  /** History comes aggregated by the store in windows of this many ms (see `siteHistory`). */
+  stepMs: number
   /** Each replayed reading, e.g. to seed the devices' last reports. */
   onReading?: (r: Reading) => void
 }
@@ -43,7 +45,7 @@ export async function warmStart(opts: WarmStartOptions): Promise<WarmStartResult
     for (const site of sites) {
       let history: Reading[]
       try {
-        history = await readings.query({ siteId: site.id, from: opts.fromMs, to: opts.toMs })
+        history = await siteHistory(readings, site, opts.fromMs, opts.toMs, opts.stepMs)
       } catch (err) {
         result.failedSites++
         log.error({ err, siteId: site.id }, 'could not read the site’s history: its windows start empty')
@@ -59,6 +61,33 @@ export async function warmStart(opts: WarmStartOptions): Promise<WarmStartResult
   }
   result.resumedSites = resumeLevels(engine, db, sites, opts.scope)
   return result
+}
+
+/**
+ * A site's history as the store aggregates it (design.md: history queries use the store's own
+ * aggregation), so a long window of fast data costs the store one grouped scan and the engine one
+ * point per step instead of every sample. Rain is an amount per period, so its windows are summed
+ * (`intervalMm` only: the cumulative `totalMm` does not add up, and the rain model does not read
+ * it); every other type is a state (displacement, level, angle), so a window keeps its last value.
+ * A point is dated at its window's start, at most one step early.
+ */
+export async function siteHistory(readings: ReadingsStore, site: { id: string; county: string }, fromMs: number, toMs: number, stepMs: number): Promise<Reading[]> {
+  const range = { siteId: site.id, from: fromMs, to: toMs, everyMs: stepMs }
+  const [rain, last] = await Promise.all([readings.aggregate({ ...range, type: 'rain', fn: 'sum' }), readings.aggregate({ ...range, fn: 'last' })])
+  const toReading = (p: AggregatePoint, fields: Record<string, number>): Reading => ({
+    deviceId: p.deviceId,
+    sensorId: p.sensorId,
+    type: p.type,
+    siteId: site.id,
+    county: site.county,
+    ts: p.ts,
+    fields
+  })
+  const out: Reading[] = []
+  for (const p of rain) if (p.fields.intervalMm !== undefined) out.push(toReading(p, { intervalMm: p.fields.intervalMm }))
+  for (const p of last) if (p.type !== 'rain') out.push(toReading(p, p.fields))
+  // Stable: within one step, the store's series order.
+  return out.sort((a, b) => a.ts - b.ts)
 }
 
 /**

@@ -16,7 +16,8 @@ describe('rules config', () => {
       province: '+',
       offlineAfterMin: 125,
       offlineSweepMin: 5,
-      warmStartH: 72
+      warmStartH: 72,
+      warmStartStepS: 60
     })
   })
 
