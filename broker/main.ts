@@ -7,7 +7,7 @@ import { buildBroker } from './app.js'
 import { loadConfig } from './config.js'
 
 /** The broker as its own process (docker-compose); `geowarn start` composes buildBroker instead. */
-const log = pino({ name: 'geowarn-broker', redact: ['password', '*.password', 'serviceSecret', '*.serviceSecret'] })
+const log = pino({ name: 'geowarn-broker', level: process.env.GEOWARN_LOG_LEVEL ?? 'info', redact: ['password', '*.password', 'serviceSecret', '*.serviceSecret'] })
 
 let config
 try {
