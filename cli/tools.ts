@@ -83,15 +83,31 @@ export async function runUserAdd(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { username: { type: 'string' }, role: { type: 'string' }, region: { type: 'string' }, name: { type: 'string' } },
+    options: {
+      username: { type: 'string' },
+      role: { type: 'string' },
+      region: { type: 'string' },
+      name: { type: 'string' },
+      // For a deployment's init step: create the first account, and only that (idempotent).
+      'if-none': { type: 'boolean' }
+    },
     strict: true
   })
   if (positionals[0] !== 'add' || values.username === undefined || values.role === undefined || values.region === undefined) {
-    throw new Error(`usage: geowarn user add --username NAME --role ${USER_ROLES.join('|')} --region CODE [--name TEXT]`)
+    throw new Error(`usage: geowarn user add --username NAME --role ${USER_ROLES.join('|')} --region CODE [--name TEXT] [--if-none]`)
   }
   if (!(USER_ROLES as readonly string[]).includes(values.role)) throw new Error(`role must be one of ${USER_ROLES.join(', ')}`)
   const region = regionCodeSchema.safeParse(values.region)
   if (!region.success) throw new Error(`region: ${region.error.issues[0]?.message ?? 'invalid'}`)
+  if (values['if-none'] === true) {
+    const db = openPlatformDb(platformDbPath())
+    const accounts = db.countUsers()
+    db.close()
+    if (accounts > 0) {
+      console.log(`the platform DB has ${accounts} account(s): none created (--if-none)`)
+      return 0
+    }
+  }
   const password = process.env.GEOWARN_NEW_PASSWORD ?? (await readPassword())
   if (password.length < 10) throw new Error('the password needs at least 10 characters')
   const db = openPlatformDb(platformDbPath())

@@ -202,7 +202,7 @@ describe.skipIf(!haveInfluxd)('the compose services as separate processes, again
   test('init runs again at every `docker compose up`: the import repeats, no second account', async () => {
     const again = await stack.init()
     expect(again.output).toContain('imported 1 sites and 1 devices')
-    expect(again.output).toContain('the platform DB has 1 account(s), none created')
+    expect(again.output).toContain('the platform DB has 1 account(s): none created (--if-none)')
   })
 
   test('the compose health checks pass against the running services', async () => {
