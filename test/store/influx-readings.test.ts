@@ -284,8 +284,9 @@ describe.skipIf(!haveInfluxd)('InfluxDB readings store against influxd 1.6 (api 
     await store.write([reading(siteId, { ts: t0 })])
     await server.stop()
     const started = Date.now()
-    await expect(store.write([reading(siteId, { ts: t0 + 1 })])).rejects.toThrow(/InfluxDB write failed: .*ECONNREFUSED/)
-    expect(Date.now() - started).toBeLessThan(2_000)
+    await expect(store.write([reading(siteId, { ts: t0 + 1 })])).rejects.toThrow(/InfluxDB write failed: .*(ECONNREFUSED|ECONNRESET|socket hang up)/)
+    // Refused outright, not cut off by the 10 s request timeout (margin for a loaded CI machine).
+    expect(Date.now() - started).toBeLessThan(5_000)
     expect(await store.ping()).toBe(false)
     await server.start()
     expect(await store.ping()).toBe(true)
