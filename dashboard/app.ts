@@ -14,12 +14,15 @@ import { installErrorHandler } from './plugins/errors.js'
 import { installWeb } from './plugins/web.js'
 import { RejectCounter } from './rejects.js'
 import { alertRoutes } from './routes/alerts.js'
+import { auditRoutes } from './routes/audit.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { publicRoutes } from './routes/public.js'
 import { regionRoutes } from './routes/regions.js'
 import { sessionRoutes } from './routes/session.js'
 import { siteRoutes } from './routes/sites.js'
 import { siteRulesRoutes } from './routes/site-rules.js'
+import { userRoutes } from './routes/users.js'
+import { statsRoutes } from './routes/stats.js'
 import { SessionStore } from './sessions.js'
 import { attachSockets, type DashboardIo } from './socket.js'
 
@@ -74,7 +77,7 @@ export async function buildDashboard(config: DashboardConfig, deps: DashboardDep
     transformObject: jsonSchemaTransformObject
   })
 
-  const sessions = new SessionStore(config.sessionTtlMs, now)
+  const sessions = new SessionStore(config.sessionTtlMs, now, deps.db)
   const sockets = attachSockets(fastify.server, {
     db: deps.db,
     sessions,
@@ -122,6 +125,9 @@ export async function buildDashboard(config: DashboardConfig, deps: DashboardDep
     await scope.register(siteRoutes, { ctx })
     await scope.register(siteRulesRoutes, { ctx })
     await scope.register(alertRoutes, { ctx })
+    await scope.register(userRoutes, { ctx })
+    await scope.register(auditRoutes, { ctx })
+    await scope.register(statsRoutes, { ctx })
   })
   await installWeb(fastify, config.webRoot)
 

@@ -16,7 +16,9 @@ export function authenticate(token: string | undefined, sessions: SessionStore, 
   const session = sessions.get(token)
   if (session === undefined) return undefined
   const user = db.getUser(session.userId)
-  if (user === undefined) {
+  // Disabling ends the sessions in the same transaction; this catches a session another
+  // dashboard instance created in between, and a user deleted by hand.
+  if (user === undefined || user.disabled) {
     sessions.delete(token)
     return undefined
   }
@@ -31,6 +33,11 @@ export function sessionInfo(user: User): SessionInfo {
 export function tokenFrom(authorization: string | undefined, cookieToken: string | undefined): string | undefined {
   const m = authorization === undefined ? null : /^Bearer\s+(\S+)$/i.exec(authorization)
   return m?.[1] ?? cookieToken
+}
+
+/** Administrators manage the accounts of their jurisdiction and read its audit log. */
+export function isAdmin(user: User): boolean {
+  return user.role === 'admin'
 }
 
 /** Viewers watch; everybody else may act on alerts (store/platform-db.ts USER_ROLES). */

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
@@ -37,7 +37,17 @@ export const dashboardConfigSchema = z.object({
   /** The rule tables the rules service reads (GET /api/sites/:id/rules). Default: `config/rules-default.json` under the repository root. */
   rulesFile: z.string().min(1).optional(),
   /** Its override file; default `config/rules-overrides.json` under the repository root if it exists, else none. */
-  rulesOverridesFile: z.string().min(1).optional()
+  rulesOverridesFile: z.string().min(1).optional(),
+  /**
+   * A GeoJSON FeatureCollection of region boundaries (the deployment's approved map; none is
+   * bundled), each feature with its GB/T 2260 code in `properties.adcode` or `properties.code`.
+   * Unset: the overview plots sites on plain lon/lat axes.
+   */
+  mapGeoJsonFile: z
+    .string()
+    .min(1)
+    .refine(isReadableFile, { error: (issue) => `no readable file at ${String(issue.input)}` })
+    .optional()
 })
 export type DashboardConfigInput = z.input<typeof dashboardConfigSchema>
 export type DashboardConfig = Readonly<z.output<typeof dashboardConfigSchema> & { webRoot: string; rulesFile: string }>
@@ -63,7 +73,8 @@ export function loadConfig(env: Env): DashboardConfig {
     sessionTtlMs: envNumber(env.GEOWARN_SESSION_TTL_MS),
     cookieSecure: envBoolean(env.GEOWARN_COOKIE_SECURE),
     rulesFile: envString(env.GEOWARN_RULES_FILE),
-    rulesOverridesFile: envString(env.GEOWARN_RULES_OVERRIDES_FILE)
+    rulesOverridesFile: envString(env.GEOWARN_RULES_OVERRIDES_FILE),
+    mapGeoJsonFile: envString(env.GEOWARN_MAP_GEOJSON)
   }
   const vars: EnvVars = {
     httpHost: 'GEOWARN_HTTP_HOST',
@@ -74,7 +85,8 @@ export function loadConfig(env: Env): DashboardConfig {
     sessionTtlMs: 'GEOWARN_SESSION_TTL_MS',
     cookieSecure: 'GEOWARN_COOKIE_SECURE',
     rulesFile: 'GEOWARN_RULES_FILE',
-    rulesOverridesFile: 'GEOWARN_RULES_OVERRIDES_FILE'
+    rulesOverridesFile: 'GEOWARN_RULES_OVERRIDES_FILE',
+    mapGeoJsonFile: 'GEOWARN_MAP_GEOJSON'
   }
   return withDefaultPaths(parseEnvConfig(dashboardConfigSchema, raw, vars, 'dashboard', mqtt.problems))
 }
@@ -93,6 +105,15 @@ function withDefaultPaths(parsed: z.output<typeof dashboardConfigSchema>): Dashb
   })
 }
 
+
+function isReadableFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    // ENOENT, EACCES on a parent folder…: all mean the same to the operator, reported by the schema.
+    return false
+  }
+}
 
 /** `dist/web` under the repository root. */
 export function defaultWebRoot(): string {

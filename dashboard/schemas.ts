@@ -114,7 +114,7 @@ export const siteIdParamsSchema = z.object({ id: idSchema })
 export const sitesQuerySchema = z.object({ region: regionCodeSchema.optional() })
 
 /** Epoch ms (digits) or an ISO-8601 timestamp with `Z` or an offset. */
-const instantSchema = z.string().transform((s, ctx) => {
+export const instantSchema = z.string().transform((s, ctx) => {
   const ms = /^\d{1,15}$/.test(s) ? Number(s) : /^\d{4}-\d\d-\d\dT/.test(s) ? Date.parse(s) : Number.NaN
   if (Number.isNaN(ms)) {
     ctx.addIssue({ code: 'custom', message: 'expected epoch milliseconds or an ISO-8601 timestamp' })

@@ -63,6 +63,39 @@ export const PLATFORM_MIGRATIONS: readonly string[] = [
     target TEXT NOT NULL,
     detail TEXT NOT NULL
   );
+  `,
+  // 2: persistent sessions (only a hash of the token), disabled accounts, and the regions each
+  // audit entry is about so an administrator reads their own jurisdiction's entries.
+  `
+  ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+
+  CREATE TABLE sessions (
+    id           TEXT PRIMARY KEY,
+    token_hash   TEXT NOT NULL UNIQUE,
+    user_id      TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    created_at   INTEGER NOT NULL,
+    last_seen_at INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+  CREATE INDEX sessions_expires ON sessions (expires_at);
+
+  CREATE TABLE audit_regions (
+    seq    INTEGER NOT NULL REFERENCES audit (seq) ON DELETE CASCADE,
+    region TEXT NOT NULL,
+    PRIMARY KEY (seq, region)
+  ) WITHOUT ROWID;
+  CREATE INDEX audit_at ON audit (at);
+  CREATE INDEX audit_actor ON audit (actor);
+  CREATE INDEX audit_action ON audit (action);
+
+  -- Entries written before this step: their regions from what they name, as the store derives them now.
+  INSERT OR IGNORE INTO audit_regions (seq, region)
+    SELECT au.seq, al.county FROM audit au JOIN alerts al ON au.target = 'alert:' || al.id;
+  INSERT OR IGNORE INTO audit_regions (seq, region)
+    SELECT au.seq, s.county FROM audit au JOIN devices d ON au.target = 'device:' || d.id JOIN sites s ON s.id = d.site_id;
+  INSERT OR IGNORE INTO audit_regions (seq, region)
+    SELECT au.seq, u.region FROM audit au JOIN users u ON au.actor = u.username WHERE au.action IN ('login', 'logout');
   `
 ]
 

@@ -1,10 +1,8 @@
-import { randomUUID } from 'node:crypto'
 import type pino from 'pino'
 import {
   alertSchema,
   deviceSchema,
   provincePrefix,
-  regionCodeSchema,
   siteLevelSchema,
   siteSchema,
   type Alert,
@@ -15,9 +13,10 @@ import {
   type Site
 } from '../domain/index.js'
 import { migrate, PLATFORM_MIGRATIONS } from './migrations.js'
-import { USER_ROLES, type AlertFilter, type AuditEntry, type PlatformDb, type SiteLevelRecord, type User, type UserFilter, type UserRole } from './platform-db.js'
+import type { AlertFilter, PlatformDb, SiteLevelRecord } from './platform-db.js'
 import { scopeLikePattern } from './scope-sql.js'
-import { decoyPasswordHash, hashDeviceSecret, hashPasswordSync, verifyDeviceSecret, verifyPassword } from './secrets.js'
+import { openAccounts } from './sqlite-accounts.js'
+import { hashDeviceSecret, verifyDeviceSecret } from './secrets.js'
 import { openSqlite } from './sqlite-open.js'
 import { StoreError } from './store-error.js'
 
@@ -34,27 +33,12 @@ interface PlacementRow {
   dialect: Dialect
   county: string
 }
-interface UserRow {
-  id: string
-  username: string
-  password_hash: string
-  role: UserRole
-  region: string
-  display_name: string
-}
 interface SiteLevelRow {
   site_id: string
   county: string
   level: string
   alert_id: string | null
   since: number
-}
-interface AuditRow {
-  at: number
-  actor: string
-  action: string
-  target: string
-  detail: string
 }
 
 const ACTIVE_STATES = "('open', 'acknowledged')"
@@ -108,18 +92,9 @@ export function openPlatformDb(path: string, opts: PlatformDbOptions = {}): Plat
     ),
     getSiteLevel: db.prepare<[string], SiteLevelRow>('SELECT * FROM site_levels WHERE site_id = ?'),
     listSiteLevels: db.prepare<[], SiteLevelRow>('SELECT * FROM site_levels ORDER BY site_id'),
-    listSiteLevelsIn: db.prepare<[string], SiteLevelRow>('SELECT * FROM site_levels WHERE county LIKE ? ORDER BY site_id'),
-    insertUser: db.prepare<[string, string, string, string, string, string]>(
-      'INSERT INTO users (id, username, password_hash, role, region, display_name) VALUES (?, ?, ?, ?, ?, ?)'
-    ),
-    userByName: db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?'),
-    userById: db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?'),
-    countUsers: db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users'),
-    audit: db.prepare<[number, string, string, string, string]>(
-      'INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)'
-    ),
-    listAudit: db.prepare<[number], AuditRow>('SELECT at, actor, action, target, detail FROM audit ORDER BY seq DESC LIMIT ?')
+    listSiteLevelsIn: db.prepare<[string], SiteLevelRow>('SELECT * FROM site_levels WHERE county LIKE ? ORDER BY site_id')
   }
+  const accounts = openAccounts(db)
 
   const importRegistry = db.transaction((registry: RegistryFile) => {
     for (const raw of registry.sites) {
@@ -197,40 +172,7 @@ export function openPlatformDb(path: string, opts: PlatformDbOptions = {}): Plat
       return rows.map(toSiteLevel)
     },
 
-    createUser: (u) => {
-      if (!USER_ROLES.includes(u.role)) throw new StoreError('GH_ERR_BAD_USER', `unknown role ${String(u.role)}`)
-      if (!regionCodeSchema.safeParse(u.region).success) throw new StoreError('GH_ERR_BAD_USER', `bad region ${u.region}`)
-      if (u.username.length === 0 || u.password.length === 0) throw new StoreError('GH_ERR_BAD_USER', 'username and password are required')
-      if (st.userByName.get(u.username) !== undefined) {
-        throw new StoreError('GH_ERR_USERNAME_TAKEN', `username ${u.username} is taken`)
-      }
-      const user: User = { id: randomUUID(), username: u.username, role: u.role, region: u.region, displayName: u.displayName }
-      st.insertUser.run(user.id, user.username, hashPasswordSync(u.password), user.role, user.region, user.displayName)
-      return user
-    },
-    verifyUser: async (username, password) => {
-      const row = st.userByName.get(username)
-      if (row === undefined) {
-        // Pay one scrypt anyway, so timing does not tell which usernames exist.
-        await verifyPassword(password, await decoyPasswordHash())
-        return undefined
-      }
-      return (await verifyPassword(password, row.password_hash)) ? toUser(row) : undefined
-    },
-    getUser: (id) => {
-      const row = st.userById.get(id)
-      return row === undefined ? undefined : toUser(row)
-    },
-    listUsers: (filter = {}) => listUsers(db, filter),
-    countUsers: () => st.countUsers.get()?.n ?? 0,
-
-    audit: (e) => {
-      st.audit.run(e.at, e.actor, e.action, e.target, JSON.stringify(e.detail))
-    },
-    listAudit: (limit = 100) =>
-      st.listAudit.all(limit).map(
-        (r): AuditEntry => ({ at: r.at, actor: r.actor, action: r.action, target: r.target, detail: parseDetail(r.detail) })
-      ),
+    ...accounts,
 
     close: () => {
       if (closed) return
@@ -266,38 +208,10 @@ function listAlerts(db: ReturnType<typeof openSqlite>, filter: AlertFilter): Ale
     .map((r) => alertSchema.parse(JSON.parse(r.json)))
 }
 
-function listUsers(db: ReturnType<typeof openSqlite>, filter: UserFilter): User[] {
-  const where: string[] = []
-  const params: string[] = []
-  if (filter.region !== undefined) {
-    where.push('region = ?')
-    params.push(filter.region)
-  }
-  if (filter.roles !== undefined) {
-    if (filter.roles.length === 0) return []
-    where.push(`role IN (${filter.roles.map(() => '?').join(', ')})`)
-    params.push(...filter.roles)
-  }
-  const sql = `SELECT * FROM users ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY username`
-  return db
-    .prepare<string[], UserRow>(sql)
-    .all(...params)
-    .map(toUser)
-}
-
 function parseOne<T>(row: JsonRow | undefined, parse: (v: unknown) => T): T | undefined {
   return row === undefined ? undefined : parse(JSON.parse(row.json))
 }
 
 function toSiteLevel(row: SiteLevelRow): SiteLevelRecord {
   return { siteId: row.site_id, county: row.county, level: siteLevelSchema.parse(row.level), alertId: row.alert_id, since: row.since }
-}
-
-function toUser(row: UserRow): User {
-  return { id: row.id, username: row.username, role: row.role, region: row.region, displayName: row.display_name }
-}
-
-function parseDetail(json: string): Record<string, unknown> {
-  const v: unknown = JSON.parse(json)
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v }
 }

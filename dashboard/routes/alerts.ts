@@ -59,6 +59,11 @@ export const alertRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (
   )
 }
 
+/** What an officer's action can change, as the audit log records it before and after. */
+function auditedState(a: Alert): { state: Alert['state']; level: Alert['level']; escalatedTo: string | null; disposition: Alert['disposition'] } {
+  return { state: a.state, level: a.level, escalatedTo: a.escalations.at(-1)?.toRegion ?? null, disposition: a.disposition }
+}
+
 function noteOf(note: string | undefined): { note?: string } {
   return note === undefined ? {} : { note }
 }
@@ -70,7 +75,10 @@ function noteOf(note: string | undefined): { note?: string } {
  */
 function applyAndPublish(ctx: RouteContext, user: User, id: string, cmd: AlertCommand): Alert {
   const now = ctx.now()
+  // The version the saved change was applied to, for the audit's before/after (the last attempt wins).
+  let before: Alert | undefined
   const outcome = updateAlertCas(ctx.db, id, (alert) => {
+    before = alert
     if (!regionContains(user.region, alert.county)) return fail(new ApiError(404, 'GH_ERR_UNKNOWN_ALERT', `unknown alert ${id}`))
     if (!mayActOnAlerts(user)) return fail(new ApiError(403, 'GH_ERR_FORBIDDEN', `role ${user.role} may not act on alerts`))
     const applied = applyAlertCommand(alert, cmd, user.username, now)
@@ -94,7 +102,14 @@ function applyAndPublish(ctx: RouteContext, user: User, id: string, cmd: AlertCo
     actor: user.username,
     action: `alert.${cmd.action}`,
     target: `alert:${id}`,
-    detail: { siteId: next.siteId, ...cmd, ...(cmd.action === 'escalate' ? { toRegion: next.escalations.at(-1)?.toRegion } : {}) }
+    detail: {
+      siteId: next.siteId,
+      ...cmd,
+      ...(cmd.action === 'escalate' ? { toRegion: next.escalations.at(-1)?.toRegion } : {}),
+      ...(before === undefined ? {} : { before: auditedState(before) }),
+      after: auditedState(next)
+    },
+    regions: [next.county]
   })
   const event: AlertEvent = { kind: EVENT_KIND_OF[cmd.action], at: now, alert: next }
   // Not awaited: while the broker is away MQTT.js queues the QoS 1 publish; the request must not wait.

@@ -19,7 +19,7 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async
       const { token, session, user } = authOf(req)
       ctx.sessions.delete(token)
       ctx.sockets.dropSession(session.id)
-      ctx.db.audit({ at: ctx.now(), actor: user.username, action: 'logout', target: `session:${session.id}`, detail: {} })
+      ctx.db.audit({ at: ctx.now(), actor: user.username, action: 'logout', target: `session:${session.id}`, detail: {}, regions: [user.region] })
       void reply.clearCookie(SESSION_COOKIE, { path: '/' })
       return { ok: true as const }
     }

@@ -1,4 +1,10 @@
-import { describe, expect, test } from 'vitest'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { boundariesIn, loadBoundaries, parseBoundaries } from '../../dashboard/boundaries.js'
+import { boundsOf, pickBoundaries } from '../../dashboard/web/src/map-view.js'
+import { ConfigError } from '../../domain/config.js'
 import { applyAlertCommand, nextRegionUp } from '../../dashboard/alert-actions.js'
 import { loadConfig } from '../../dashboard/config.js'
 import { parseLiveMessage } from '../../dashboard/live-messages.js'
@@ -162,5 +168,88 @@ describe('config', () => {
 
   test.each([['GEOWARN_HTTP_PORT', 'abc'], ['GEOWARN_HTTP_PORT', '70000'], ['GEOWARN_MQTT_URL', 'http://x']])('%s=%s is refused', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow()
+  })
+})
+
+describe('region boundaries (GEOWARN_MAP_GEOJSON)', () => {
+  const square = (props: Record<string, unknown> | null, lon: number, lat: number): unknown => ({
+    type: 'Feature',
+    properties: props,
+    geometry: { type: 'Polygon', coordinates: [[[lon, lat], [lon + 1, lat], [lon + 1, lat + 1], [lon, lat + 1], [lon, lat]]] }
+  })
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'geowarn-geojson-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  test('unset: no map; set to a file: kept', async () => {
+    expect(loadConfig({}).mapGeoJsonFile).toBeUndefined()
+    const file = join(dir, 'ok.geojson')
+    await writeFile(file, '{}')
+    expect(loadConfig({ GEOWARN_MAP_GEOJSON: file }).mapGeoJsonFile).toBe(file)
+  })
+
+  test.each([['a missing file', 'missing.geojson'], ['a folder', '.']])('%s is a ConfigError naming the variable', (_what, name) => {
+    const path = join(dir, name)
+    let err: unknown
+    try {
+      loadConfig({ GEOWARN_MAP_GEOJSON: path })
+    } catch (e) {
+      err = e
+    }
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as ConfigError).problems).toEqual([expect.stringContaining(`GEOWARN_MAP_GEOJSON: no readable file at ${path}`)])
+  })
+
+  test('features keep their code (adcode or code, number or text) and name; others are skipped', () => {
+    const r = parseBoundaries(
+      {
+        type: 'FeatureCollection',
+        features: [
+          square({ adcode: Number(COUNTY_A), name: '江华' }, 111, 25),
+          square({ code: COUNTY_B }, 104, 31),
+          square({ adcode: '100000_JD', name: '九段线' }, 110, 10),
+          square({ adcode: 100000, name: '中华人民共和国' }, 73, 18),
+          square(null, 0, 0),
+          { type: 'Feature', properties: { adcode: '430000' }, geometry: { type: 'Point', coordinates: [112, 28] } }
+        ]
+      },
+      (code) => `name-of-${code}`
+    )
+    expect(r.ok && r.value.skipped).toBe(4)
+    expect(r.ok && r.value.features.map((f) => f.properties)).toEqual([{ code: COUNTY_A, name: '江华' }, { code: COUNTY_B, name: `name-of-${COUNTY_B}` }])
+    expect(r.ok && boundariesIn(r.value, '430000').map((f) => f.properties.code)).toEqual([COUNTY_A])
+    expect(r.ok && boundariesIn(r.value, '000000')).toHaveLength(2)
+  })
+
+  test.each([
+    ['not JSON', 'nope', /cannot read .* as JSON/],
+    ['not a FeatureCollection', JSON.stringify({ type: 'Feature' }), /not a GeoJSON FeatureCollection/],
+    ['no coded polygon', JSON.stringify({ type: 'FeatureCollection', features: [square({ name: 'x' }, 1, 1)] }), /no polygon feature carries a 6-digit GB\/T 2260 code/]
+  ])('a file with %s stops the dashboard with a ConfigError', async (_what, content, message) => {
+    const file = join(dir, 'bad.geojson')
+    await writeFile(file, content)
+    expect(() => loadBoundaries(file, (c) => c)).toThrow(ConfigError)
+    expect(() => loadBoundaries(file, (c) => c)).toThrow(message)
+  })
+
+  const b = (code: string) => ({ properties: { code, name: code }, geometry: { type: 'Polygon' as const, coordinates: [] } })
+  test.each([
+    ['000000', ['430000', '431100', COUNTY_A, '431102'], ['430000']],
+    ['430000', ['430000', '431100', COUNTY_A, '431102', COUNTY_B], ['431100']],
+    ['430000', [COUNTY_A, '431102', COUNTY_B], [COUNTY_A, '431102']],
+    ['431100', ['431100', COUNTY_A, '431102'], [COUNTY_A, '431102']],
+    [COUNTY_A, ['431100', COUNTY_A, '431102'], [COUNTY_A]],
+    [COUNTY_B, ['431100', COUNTY_A], []]
+  ])('at %s, of %j the map draws %j (one level, inside the region)', (region, all, drawn) => {
+    expect(pickBoundaries(all.map(b), region).map((x) => x.properties.code)).toEqual(drawn)
+  })
+
+  test('bounds of nested polygon coordinates', () => {
+    expect(boundsOf([{ properties: { code: COUNTY_A, name: '' }, geometry: { type: 'MultiPolygon', coordinates: [[[[111, 25], [112, 26.5]]], [[[110.5, 25.2]]]] } }])).toEqual([110.5, 25, 112, 26.5])
+    expect(boundsOf([b(COUNTY_A)])).toBeNull()
   })
 })

@@ -60,7 +60,7 @@ describe('login and sessions', () => {
     expect((await attempt(PASSWORD, '10.0.0.10')).statusCode).toBe(200)
   })
 
-  test.each(['/api/regions', '/api/sites', '/api/sites/site-a', '/api/alerts', '/api/me'])('%s without a session is 401', async (url) => {
+  test.each(['/api/regions', '/api/sites', '/api/sites/site-a', '/api/alerts', '/api/me', '/api/stats', '/api/devices/offline', '/api/regions/map'])('%s without a session is 401', async (url) => {
     const res = await h.dashboard.fastify.inject({ method: 'GET', url })
     expect(res.statusCode).toBe(401)
     expect(res.json()).toMatchObject({ code: 'GH_ERR_UNAUTHORIZED' })
@@ -102,6 +102,17 @@ describe('jurisdiction scope', () => {
     expect(seeded.sort()).toEqual(sees.map((s) => `alert-${s}`))
     expect(alerts.alerts.every((a) => sees.some((s) => a.county === county[s]))).toBe(true)
 
+    // Statistics, the offline-device list and the boundary map: only the jurisdiction's.
+    const stats = await get(user, '/api/stats')
+    const offline = await get(user, '/api/devices/offline')
+    const map = await get(user, '/api/regions/map')
+    expect([stats.statusCode, offline.statusCode, map.statusCode]).toEqual([200, 200, 200])
+    const offlineCounties = (offline.json() as { devices: Array<{ county: string }> }).devices.map((d) => d.county)
+    expect(offlineCounties.every((c) => sees.some((s) => county[s] === c))).toBe(true)
+    for (const s of ['a', 'b'] as const) {
+      if (!sees.includes(s as never)) expect(stats.body + offline.body).not.toContain(county[s])
+    }
+
     // Fresh alerts for this row, so that every row can act on them.
     for (const s of ['a', 'b'] as const) h.db.saveAlert(makeAlert(`scope-${user}-${s}`, `site-${s}`))
     for (const s of ['a', 'b'] as const) {
@@ -129,6 +140,45 @@ describe('jurisdiction scope', () => {
     expect(await ids('nation', '510000')).toEqual(['site-b'])
     expect(await ids('officerA', '000000')).toEqual(['site-a'])
     expect(await ids('officerA', COUNTY_B)).toEqual([])
+  })
+})
+
+describe('account and audit routes: administrators only', () => {
+  let supervisor = ''
+  beforeAll(async () => {
+    h.db.createUser({ username: 'super-a', password: PASSWORD, role: 'supervisor', region: COUNTY_A, displayName: '江华带班' })
+    const res = await h.dashboard.fastify.inject({ method: 'POST', url: '/api/login', payload: { username: 'super-a', password: PASSWORD } })
+    supervisor = (res.json() as { token: string }).token
+  })
+  const target = (): string => h.db.getUserByUsername('viewer-a')?.id ?? 'missing'
+  const routes = [
+    ['GET', '/api/users', undefined],
+    ['POST', '/api/users', { username: 'made-by-non-admin', displayName: 'X', role: 'viewer', region: COUNTY_A, password: 'long enough password' }],
+    ['PATCH', '/api/users/:id', { role: 'admin' }],
+    ['POST', '/api/users/:id/password', { password: 'long enough password' }],
+    ['GET', '/api/audit', undefined]
+  ] as const
+
+  test.each((['viewerA', 'officerA', 'hunan', 'supervisor'] as const).flatMap((user) => routes.map(([method, url, body]) => ({ user, method, url, body }))))(
+    '$user: $method $url is 403',
+    async ({ user, method, url, body }) => {
+      const token = user === 'supervisor' ? supervisor : (tokens.get(user) ?? '')
+      const res = await h.dashboard.fastify.inject({ method, url: url.replace(':id', target()), headers: { authorization: `Bearer ${token}` }, ...(body === undefined ? {} : { payload: body }) })
+      expect(res.statusCode).toBe(403)
+      expect(res.json()).toMatchObject({ code: 'GH_ERR_FORBIDDEN' })
+    }
+  )
+
+  test.each(routes.map(([method, url, body]) => ({ method, url, body })))('without a session: $method $url is 401', async ({ method, url, body }) => {
+    const res = await h.dashboard.fastify.inject({ method, url: url.replace(':id', target()), ...(body === undefined ? {} : { payload: body }) })
+    expect(res.statusCode).toBe(401)
+  })
+
+  test('nothing was changed by the refused calls; the national admin reads both lists', async () => {
+    expect(h.db.getUserByUsername('made-by-non-admin')).toBeUndefined()
+    expect(h.db.getUserByUsername('viewer-a')).toMatchObject({ role: 'viewer' })
+    expect((await get('nation', '/api/users')).statusCode).toBe(200)
+    expect((await get('nation', '/api/audit')).statusCode).toBe(200)
   })
 })
 
@@ -263,7 +313,14 @@ describe('docs and the web app', () => {
         '/api/alerts/{id}/ack',
         '/api/alerts/{id}/escalate',
         '/api/alerts/{id}/resolve',
-        '/api/alerts/{id}/note'
+        '/api/alerts/{id}/note',
+        '/api/users',
+        '/api/users/{id}',
+        '/api/users/{id}/password',
+        '/api/audit',
+        '/api/stats',
+        '/api/devices/offline',
+        '/api/regions/map'
       ])
     )
     const refs = [...res.body.matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1] ?? '')

@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeEach, describe, expect, test } from 'vitest'
 import { registryFileSchema, type Alert, type RegistryFile } from '../../domain/index.js'
 import type { PlatformDb } from '../../store/platform-db.js'
+import { migrate, PLATFORM_MIGRATIONS } from '../../store/migrations.js'
 import { openPlatformDb } from '../../store/sqlite-platform-db.js'
+import { openSqlite } from '../../store/sqlite-open.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'geowarn-platform-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -160,7 +162,7 @@ describe('sqlite platform db', () => {
     test('create, verify, get, count; wrong password and unknown user get nothing', async () => {
       expect(db.countUsers()).toBe(0)
       const user = db.createUser({ username: 'duty', password: 'correct horse', role: 'duty_officer', region: '510700', displayName: '值班员' })
-      expect(user).toEqual({ id: expect.any(String), username: 'duty', role: 'duty_officer', region: '510700', displayName: '值班员' })
+      expect(user).toEqual({ id: expect.any(String), username: 'duty', role: 'duty_officer', region: '510700', displayName: '值班员', disabled: false })
       expect(await db.verifyUser('duty', 'correct horse')).toEqual(user)
       expect(await db.verifyUser('duty', 'correct horsE')).toBeUndefined()
       expect(await db.verifyUser('nobody', 'correct horse')).toBeUndefined()
@@ -177,6 +179,99 @@ describe('sqlite platform db', () => {
       expect(() => db.createUser({ username: 'y', password: 'pw-123456', role: 'viewer', region: '51', displayName: 'Y' })).toThrow(
         expect.objectContaining({ code: 'GH_ERR_BAD_USER' })
       )
+    })
+  })
+
+  describe('account changes', () => {
+    test('update role, region, name; a disabled account cannot log in, is left out of lists unless asked, and loses its sessions', async () => {
+      const u = db.createUser({ username: 'duty', password: 'correct horse', role: 'duty_officer', region: '510722', displayName: '值班员' })
+      expect(db.updateUser(u.id, { role: 'supervisor', region: '510700', displayName: '带班' })).toEqual({ ...u, role: 'supervisor', region: '510700', displayName: '带班' })
+      db.createSession({ id: 's1', tokenHash: 'h1', userId: u.id, createdAt: 1, lastSeenAt: 1, expiresAt: 100 })
+      expect(db.updateUser(u.id, { disabled: true })).toMatchObject({ disabled: true })
+      expect(db.getSessionByTokenHash('h1')).toBeUndefined()
+      expect(await db.verifyUser('duty', 'correct horse')).toBeUndefined()
+      expect(db.listUsers({ scope: '510000' })).toEqual([])
+      expect(db.listUsers({ scope: '510000', includeDisabled: true }).map((x) => x.username)).toEqual(['duty'])
+      db.updateUser(u.id, { disabled: false })
+      expect(await db.verifyUser('duty', 'correct horse')).toMatchObject({ username: 'duty', disabled: false })
+      db.setPassword(u.id, 'a brand new password')
+      expect(await db.verifyUser('duty', 'correct horse')).toBeUndefined()
+      expect(await db.verifyUser('duty', 'a brand new password')).toMatchObject({ username: 'duty' })
+      expect(() => db.updateUser('ghost', { role: 'viewer' })).toThrow(expect.objectContaining({ code: 'GH_ERR_UNKNOWN_USER' }))
+      expect(() => db.setPassword('ghost', 'whatever-long')).toThrow(expect.objectContaining({ code: 'GH_ERR_UNKNOWN_USER' }))
+      expect(() => db.updateUser(u.id, { region: '51' })).toThrow(expect.objectContaining({ code: 'GH_ERR_BAD_USER' }))
+    })
+
+    test('scope lists a region and everything below it', () => {
+      for (const [username, region] of [['nation', '000000'], ['sichuan', '510000'], ['mianyang', '510700'], ['santai', '510722'], ['gansu', '620000']] as const) {
+        db.createUser({ username, password: 'pw-1234567', role: 'admin', region, displayName: username })
+      }
+      expect(db.listUsers({ scope: '510000' }).map((u) => u.username)).toEqual(['mianyang', 'santai', 'sichuan'])
+      expect(db.listUsers({ scope: '510700' }).map((u) => u.username)).toEqual(['mianyang', 'santai'])
+      expect(db.listUsers({ scope: '000000' })).toHaveLength(5)
+    })
+
+    test('the last enabled national administrator can be neither disabled, demoted nor moved; with a second one they can', () => {
+      const a = db.createUser({ username: 'a', password: 'pw-1234567', role: 'admin', region: '000000', displayName: 'A' })
+      const prov = db.createUser({ username: 'p', password: 'pw-1234567', role: 'admin', region: '510000', displayName: 'P' })
+      for (const patch of [{ disabled: true }, { role: 'supervisor' as const }, { region: '510000' }]) {
+        expect(() => db.updateUser(a.id, patch)).toThrow(expect.objectContaining({ code: 'GH_ERR_LAST_ADMIN' }))
+      }
+      expect(db.getUser(a.id)).toEqual(a)
+      // A provincial admin is not a national one: disabling them is fine.
+      expect(db.updateUser(prov.id, { disabled: true }).disabled).toBe(true)
+      const b = db.createUser({ username: 'b', password: 'pw-1234567', role: 'admin', region: '000000', displayName: 'B' })
+      expect(db.updateUser(a.id, { disabled: true }).disabled).toBe(true)
+      expect(() => db.updateUser(b.id, { role: 'viewer' })).toThrow(expect.objectContaining({ code: 'GH_ERR_LAST_ADMIN' }))
+    })
+  })
+
+  describe('sessions', () => {
+    test('create, find by token hash, touch, delete, per user, prune expired', () => {
+      const u = db.createUser({ username: 'duty', password: 'pw-1234567', role: 'viewer', region: '510722', displayName: 'D' })
+      const v = db.createUser({ username: 'other', password: 'pw-1234567', role: 'viewer', region: '510722', displayName: 'O' })
+      db.createSession({ id: 's1', tokenHash: 'h1', userId: u.id, createdAt: 1, lastSeenAt: 1, expiresAt: 100 })
+      db.createSession({ id: 's2', tokenHash: 'h2', userId: u.id, createdAt: 2, lastSeenAt: 2, expiresAt: 200 })
+      db.createSession({ id: 's3', tokenHash: 'h3', userId: v.id, createdAt: 3, lastSeenAt: 3, expiresAt: 300 })
+      db.touchSession('s1', 50)
+      expect(db.getSessionByTokenHash('h1')).toEqual({ id: 's1', tokenHash: 'h1', userId: u.id, createdAt: 1, lastSeenAt: 50, expiresAt: 100 })
+      expect(db.listUserSessionIds(u.id)).toEqual(['s1', 's2'])
+      expect(db.pruneSessions(100)).toBe(1)
+      expect(db.getSessionByTokenHash('h1')).toBeUndefined()
+      expect(db.deleteUserSessions(u.id)).toEqual(['s2'])
+      expect(db.countSessions()).toBe(1)
+      db.deleteSession('s3')
+      expect(db.countSessions()).toBe(0)
+    })
+  })
+
+  describe('audit scope', () => {
+    test('regions come from the entry or from its target; a scope sees its own and those below; filters and paging', () => {
+      db.saveAlert(alert({ id: 'al-1', siteId: 's-anxian-1', county: '510722' }))
+      const u = db.createUser({ username: 'gs', password: 'pw-1234567', role: 'viewer', region: '620000', displayName: 'G' })
+      db.audit({ at: 10, actor: 'duty', action: 'alert.acknowledge', target: 'alert:al-1', detail: {} })
+      db.audit({ at: 20, actor: 'svc:rules', action: 'maintenance.open', target: 'device:dev-b', detail: {} })
+      db.audit({ at: 30, actor: 'admin', action: 'user.update', target: `user:${u.id}`, detail: {}, regions: ['620000', '510700'] })
+      db.audit({ at: 40, actor: 'svc:rules', action: 'service.start', target: 'rules', detail: {} })
+      const actions = (f: Parameters<PlatformDb['queryAudit']>[0]) => db.queryAudit(f).map((e) => e.action)
+      expect(db.queryAudit({}).map((e) => [e.action, e.regions])).toEqual([
+        ['service.start', []],
+        ['user.update', ['510700', '620000']],
+        ['maintenance.open', ['513401']],
+        ['alert.acknowledge', ['510722']]
+      ])
+      expect(actions({ scope: '510000' })).toEqual(['user.update', 'maintenance.open', 'alert.acknowledge'])
+      expect(actions({ scope: '510700' })).toEqual(['user.update', 'alert.acknowledge'])
+      expect(actions({ scope: '510722' })).toEqual(['alert.acknowledge'])
+      expect(actions({ scope: '620000' })).toEqual(['user.update'])
+      expect(actions({ scope: '000000' })).toHaveLength(4)
+      expect(actions({ from: 20, to: 40 })).toEqual(['user.update', 'maintenance.open'])
+      expect(actions({ actor: 'svc:rules' })).toEqual(['service.start', 'maintenance.open'])
+      expect(actions({ action: 'user.' })).toEqual(['user.update'])
+      expect(actions({ action: 'user' })).toEqual([])
+      const page1 = db.queryAudit({ limit: 2 })
+      expect(page1.map((e) => e.at)).toEqual([40, 30])
+      expect(db.queryAudit({ limit: 2, beforeSeq: page1[1]?.seq ?? 0 }).map((e) => e.at)).toEqual([20, 10])
     })
   })
 
@@ -209,4 +304,22 @@ test('the database file never contains a plaintext device secret or password', a
   expect(reopened.verifyDeviceSecret('dev-a', SECRET_A)).toBe(true)
   expect(reopened.countUsers()).toBe(1)
   reopened.close()
+})
+
+test('a schema-1 file upgrades: users stay enabled, old audit entries get their regions', () => {
+  const path = join(dir, 'v1', 'platform.db')
+  const raw = openSqlite(path, { synchronous: 'FULL' })
+  migrate(raw, PLATFORM_MIGRATIONS.slice(0, 1))
+  raw.prepare("INSERT INTO sites (id, county, json) VALUES ('s1', '510722', '{}')").run()
+  raw.prepare("INSERT INTO alerts (id, site_id, county, state, level, opened_at, updated_at, json) VALUES ('a1', 's1', '510722', 'open', 'red', 1, 1, '{}')").run()
+  raw.prepare("INSERT INTO users (id, username, password_hash, role, region, display_name) VALUES ('u1', 'old', 'x', 'viewer', '620000', 'Old')").run()
+  raw.prepare("INSERT INTO audit (at, actor, action, target, detail) VALUES (1, 'old', 'alert.acknowledge', 'alert:a1', '{}'), (2, 'old', 'login', 'session:x', '{}')").run()
+  raw.close()
+  const db = openPlatformDb(path)
+  expect(db.getUser('u1')).toMatchObject({ username: 'old', disabled: false })
+  expect(db.queryAudit({}).map((e) => [e.action, e.regions])).toEqual([
+    ['login', ['620000']],
+    ['alert.acknowledge', ['510722']]
+  ])
+  db.close()
 })

@@ -1,6 +1,7 @@
 import type { Disposition } from '../../../domain/alerts.js'
 import { errorText } from './i18n.js'
-import type { Alert, Health, ReadingsQuery, ReadingsResponse, RegionNode, SessionInfo, SiteDetail, SiteSummary } from './types.js'
+import type { Account, AccountPatch, AuditQuery, AuditResponse, NewAccount } from './admin-types.js'
+import type { Alert, BoundaryFeature, Health, OfflineDevicesResponse, ReadingsQuery, ReadingsResponse, RegionNode, SessionInfo, SiteDetail, SiteSummary, StatsResponse } from './types.js'
 
 /** An error answer of the API: `{ code: 'GH_ERR_…', message }` (or a network failure). */
 export class ApiError extends Error {
@@ -28,7 +29,7 @@ export function onUnauthorized(fn: () => void): () => void {
   return () => unauthorizedListeners.delete(fn)
 }
 
-async function request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+async function request<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
   let res: Response
   try {
     res = await fetch(path, {
@@ -78,10 +79,21 @@ export const api = {
     request<{ user: SessionInfo; token: string }>('POST', '/api/login', { username, password }),
   logout: () => request<{ ok: true }>('POST', '/api/logout', {}),
   me: () => request<{ user: SessionInfo }>('GET', '/api/me'),
+  users: () => request<{ users: Account[] }>('GET', '/api/users'),
+  createUser: (body: NewAccount) => request<{ user: Account }>('POST', '/api/users', body),
+  updateUser: (id: string, patch: AccountPatch) => request<{ user: Account }>('PATCH', `/api/users/${encodeURIComponent(id)}`, patch),
+  setPassword: (id: string, password: string) => request<{ ok: true }>('POST', `/api/users/${encodeURIComponent(id)}/password`, { password }),
+  audit: (q: AuditQuery) => request<AuditResponse>('GET', `/api/audit${query({ ...q })}`),
   health: () => request<Health>('GET', '/api/health'),
   regions: () => request<{ root: RegionNode }>('GET', '/api/regions'),
+  regionMap: () => request<{ map: { type: 'FeatureCollection'; features: BoundaryFeature[] } | null }>('GET', '/api/regions/map'),
+  stats: (q: { from?: number; to?: number; region?: string }) => request<StatsResponse>('GET', `/api/stats${query(q)}`),
+  offlineDevices: (region?: string) => request<OfflineDevicesResponse>('GET', `/api/devices/offline${query({ region })}`),
   sites: (region?: string) => request<{ sites: SiteSummary[] }>('GET', `/api/sites${query({ region })}`),
   site: (id: string) => request<SiteDetail>('GET', `/api/sites/${encodeURIComponent(id)}`),
+  // The effective rule table (dashboard/routes/site-rules.ts); plain JSON read by site-thresholds.ts.
+  siteRules: (id: string) =>
+    request<{ siteId: string; layers: string[]; effective: Record<string, unknown>; problems: string[] }>('GET', `/api/sites/${encodeURIComponent(id)}/rules`),
   readings: (id: string, q: ReadingsQuery) =>
     request<ReadingsResponse>('GET', `/api/sites/${encodeURIComponent(id)}/readings${query({ ...q })}`),
   alerts: (params: { state?: 'open' | 'acknowledged' | 'resolved' | 'active'; siteId?: string }) =>

@@ -2,16 +2,18 @@ import { BarChart, LineChart, ScatterChart, type BarSeriesOption, type LineSerie
 import {
   GridComponent,
   LegendComponent,
+  MarkLineComponent,
   TooltipComponent,
   type GridComponentOption,
   type LegendComponentOption,
+  type MarkLineComponentOption,
   type TooltipComponentOption
 } from 'echarts/components'
 import { init, use, type ComposeOption, type ECharts } from 'echarts/core'
 import { CanvasRenderer } from 'echarts/renderers'
 
 // Only what the dashboard draws, so the bundle carries a fraction of ECharts.
-use([BarChart, LineChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, CanvasRenderer])
+use([BarChart, LineChart, ScatterChart, GridComponent, TooltipComponent, LegendComponent, MarkLineComponent, CanvasRenderer])
 
 export type ChartOption = ComposeOption<
   | BarSeriesOption
@@ -20,6 +22,7 @@ export type ChartOption = ComposeOption<
   | GridComponentOption
   | TooltipComponentOption
   | LegendComponentOption
+  | MarkLineComponentOption
 >
 
 export interface Chart {
@@ -30,6 +33,9 @@ export interface Chart {
 /** An ECharts instance that follows its container's size; `onResize` runs after each resize. */
 export function createChart(el: HTMLElement, onResize?: () => void): Chart {
   const chart = init(el, undefined, { renderer: 'canvas' })
+  // The instance on its element, so a browser test (or an operator in devtools) can read the
+  // option actually drawn: the bundle exposes no ECharts global.
+  Object.defineProperty(el, 'geowarnChart', { value: chart, configurable: true })
   const observer = new ResizeObserver(() => {
     chart.resize()
     onResize?.()

@@ -5,12 +5,15 @@ import { openSocket, watchSite, type GeoWarnSocket } from './socket.js'
 import { armSound } from './sound.js'
 import { Store } from './store.js'
 import type { SessionInfo } from './types.js'
+import { renderAdminUsers } from './views/admin-users.js'
 import { renderAlertFeed } from './views/alert-feed.js'
+import { renderAuditLog } from './views/audit-log.js'
 import { renderLogin } from './views/login.js'
 import { renderHealth } from './views/health.js'
 import { renderOverview } from './views/overview.js'
 import { renderShell, type Shell } from './views/shell.js'
 import { renderSite, type LiveSite } from './views/site.js'
+import { renderStats } from './views/stats.js'
 import { renderToasts } from './views/toasts.js'
 
 // Socket.IO's own first retry comes after about a second; ours matches it (our choice).
@@ -130,7 +133,13 @@ function render(): void {
       ? renderSite(store, live, s.main, route.siteId)
       : route.name === 'health'
         ? renderHealth(s.main)
-        : renderOverview(store, s.main, route.region)
+        : route.name === 'stats'
+          ? renderStats(store, s.main)
+          : route.name === 'admin-users'
+            ? renderAdminUsers(s.main)
+            : route.name === 'admin-audit'
+              ? renderAuditLog(s.main)
+              : renderOverview(store, s.main, route.region)
   s.main.scrollTop = 0
 }
 

@@ -19,6 +19,8 @@ export type SiteDevice = SiteDetail['devices'][number]
 export type ReadingsResponse = z.infer<typeof readingsResponseSchema>
 export type AggregatePoint = ReadingsResponse['points'][number]
 export type Health = z.infer<typeof healthSchema>
+export type { OfflineDevicesResponse, StatsResponse } from '../../schemas-stats.js'
+export type { BoundaryFeature } from '../../boundaries.js'
 
 export interface ReadingsQuery {
   from: number

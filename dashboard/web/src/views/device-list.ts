@@ -1,6 +1,8 @@
 import type { DevicePresence } from '../../../../domain/socket-events.js'
 import { h, setChildren } from '../dom.js'
-import { formatAgo, sensorStateName, t } from '../i18n.js'
+import { ct, sensorTypeName } from '../chart-text.js'
+import { LOW_BATTERY_PCT, sensorHealth } from '../device-health.js'
+import { formatAgo, formatTime, sensorStateName, t } from '../i18n.js'
 import type { DeviceStatus, SiteDevice } from '../types.js'
 
 export interface DeviceList {
@@ -25,9 +27,9 @@ export function deviceList(devices: readonly SiteDevice[], statuses: readonly De
       h('td', {}, h('code', {}, d.id), d.model === undefined ? '' : h('div', { class: 'muted small' }, d.model)),
       online,
       lastSeen,
-      h('td', { class: 'num' }, battery(st)),
-      h('td', { class: 'num' }, signal(st)),
-      h('td', {}, sensorStates(st))
+      h('td', { class: 'num', 'data-testid': 'device-battery' }, battery(st)),
+      h('td', { class: 'num', 'data-testid': 'device-signal' }, signal(st)),
+      h('td', {}, sensorStates(d, st))
     )
     cells.set(d.id, { online, lastSeen, row })
     return row
@@ -46,7 +48,12 @@ export function deviceList(devices: readonly SiteDevice[], statuses: readonly De
         s.online === true ? t('dev.isOnline') : s.online === false ? t('dev.isOffline') : t('dev.unknown')
       )
     )
-    setChildren(c.lastSeen, s.lastSeen === null ? '—' : formatAgo(s.lastSeen, Date.now()))
+    const st = statusOf.get(deviceId)
+    setChildren(
+      c.lastSeen,
+      s.lastSeen === null ? '—' : h('span', { title: formatTime(s.lastSeen) }, formatAgo(s.lastSeen, Date.now())),
+      st === undefined ? '' : h('div', { class: 'muted small' }, ct('statusAt', { time: formatTime(st.ts) }))
+    )
   }
   for (const d of devices) draw(d.id)
 
@@ -85,10 +92,22 @@ export function deviceList(devices: readonly SiteDevice[], statuses: readonly De
   }
 }
 
-function battery(st: DeviceStatus | undefined): string {
-  if (st?.batteryPct !== undefined) return `${Math.round(st.batteryPct)} %`
-  if (st?.batteryV !== undefined) return `${st.batteryV.toFixed(2)} V`
-  return '—'
+/** Charge and voltage as reported, the external and solar supply beneath; a low charge is flagged. */
+function battery(st: DeviceStatus | undefined): HTMLElement | string {
+  if (st === undefined) return '—'
+  const main = [st.batteryPct === undefined ? null : `${Math.round(st.batteryPct)} %`, st.batteryV === undefined ? null : `${st.batteryV.toFixed(2)} V`].filter((p) => p !== null)
+  const supply = [
+    st.extPowerV === undefined ? null : `${ct('extPower')} ${st.extPowerV.toFixed(1)} V`,
+    st.solarV === undefined ? null : `${ct('solar')} ${st.solarV.toFixed(1)} V`
+  ].filter((p) => p !== null)
+  if (main.length === 0 && supply.length === 0) return '—'
+  const low = st.batteryPct !== undefined && st.batteryPct < LOW_BATTERY_PCT
+  return h(
+    'span',
+    {},
+    h('span', low ? { class: 'pill bad', title: ct('lowBattery') } : {}, main.length === 0 ? '—' : main.join(' · ')),
+    supply.length === 0 ? '' : h('div', { class: 'muted small' }, supply.join(' · '))
+  )
 }
 
 function signal(st: DeviceStatus | undefined): string {
@@ -101,13 +120,22 @@ function signal(st: DeviceStatus | undefined): string {
   return parts.length === 0 ? '—' : parts.join(' · ')
 }
 
-function sensorStates(st: DeviceStatus | undefined): HTMLElement | string {
-  if (st === undefined) return '—'
-  const entries = Object.entries(st.sensorState)
-  if (entries.length === 0) return '—'
+/** Every registered sensor with its type and `sensor_state`, and any point code only the status names. */
+function sensorStates(d: SiteDevice, st: DeviceStatus | undefined): HTMLElement | string {
+  const rows = sensorHealth(d.sensors, st)
+  if (rows.length === 0) return '—'
   return h(
     'ul',
     { class: 'sensor-states' },
-    ...entries.map(([sensor, code]) => h('li', { class: code === 0 ? '' : 'bad' }, h('code', {}, sensor), ' ', sensorStateName(code)))
+    ...rows.map((r) =>
+      h(
+        'li',
+        { class: r.code === undefined || r.code === 0 ? '' : 'bad', 'data-testid': 'sensor-state', 'data-sensor-id': r.id, 'data-code': r.code === undefined ? '' : String(r.code) },
+        h('code', {}, r.id),
+        r.type === undefined ? '' : ` ${sensorTypeName(r.type)}`,
+        ': ',
+        r.code === undefined ? h('span', { class: 'muted' }, ct('noStatus')) : sensorStateName(r.code)
+      )
+    )
   )
 }

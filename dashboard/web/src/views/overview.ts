@@ -3,18 +3,27 @@ import { h, setChildren } from '../dom.js'
 import { t } from '../i18n.js'
 import { pathTo } from '../regions.js'
 import type { Store } from '../store.js'
+import { pickBoundaries, type Boundary } from '../map-view.js'
 import type { RegionNode, SiteSummary } from '../types.js'
 import { breadcrumb } from './breadcrumb.js'
-import { levelCounts } from './level-counts.js'
+import { levelCounts, offlineDevices } from './level-counts.js'
 import { regionList, siteList } from './region-list.js'
 import { siteMap } from './site-map.js'
 
-/** Where the danger is: counts, the region drill-down, and the sites on a lon/lat plot. */
+// Presence changes come in bursts (a power cut takes a valley's stations at once): refetch once per burst.
+const offlineRefreshMs = 2000
+
+/**
+ * Where the danger is: warning counts and devices offline, the region drill-down, and the sites on
+ * the map (regions shaded by level when the deployment configured boundaries).
+ */
 export function renderOverview(store: Store, container: HTMLElement, regionCode: string | null): () => void {
   const head = h('div', { class: 'overview-head panel' }, h('p', { class: 'muted' }, t('loading')))
   const regionsBox = h('div', { class: 'regions-box' })
   const sitesBox = h('div', { class: 'sites-box' }, h('p', { class: 'muted' }, t('loading')))
   const map = siteMap()
+  const offlineBox = h('div', { class: 'offline-box' })
+  const mapTitle = h('h2', {}, t('overview.map'))
   const page = h(
     'section',
     { class: 'overview', 'data-testid': 'overview' },
@@ -23,12 +32,14 @@ export function renderOverview(store: Store, container: HTMLElement, regionCode:
       'div',
       { class: 'overview-body' },
       h('section', { class: 'panel region-panel' }, h('h2', {}, t('overview.regions')), regionsBox, h('h2', {}, t('overview.sites')), sitesBox),
-      h('section', { class: 'panel map-panel' }, h('h2', {}, t('overview.map')), map.el)
+      h('section', { class: 'panel map-panel' }, mapTitle, map.el)
     )
   )
   container.append(page)
 
   let sites: SiteSummary[] = []
+  let boundaries: readonly Boundary[] | null = null
+  let picked: { from: readonly Boundary[] | null; code: string; shown: Boundary[] } | undefined
   let disposed = false
   const code = (): string => regionCode ?? store.regions?.code ?? store.session?.region ?? '000000'
 
@@ -38,12 +49,45 @@ export function renderOverview(store: Store, container: HTMLElement, regionCode:
     const node = path?.[path.length - 1]
     if (path === null || node === undefined) {
       // Not in the tree: no sites there, or outside the jurisdiction. Offer the way back up.
-      setChildren(head, breadcrumb([root]), h('p', { class: 'muted' }, t('overview.noSites')))
+      // The root as a link (not as "you are here"), then the code asked for.
+      setChildren(head, breadcrumb([root], code()), h('p', { class: 'muted' }, t('overview.noSites')))
       setChildren(regionsBox)
       return
     }
-    setChildren(head, breadcrumb(path), levelCounts(node.alertCounts))
+    setChildren(head, breadcrumb(path), levelCounts(node.alertCounts), offlineBox)
     setChildren(regionsBox, regionList(node))
+    showBoundaries()
+  }
+
+  const showBoundaries = (): void => {
+    const root = store.regions
+    // Same region and file: reuse the pick, so the map is not re-registered on every level change.
+    if (picked?.from !== boundaries || picked.code !== code()) picked = { from: boundaries, code: code(), shown: boundaries === null ? [] : pickBoundaries(boundaries, code()) }
+    const shown = root === null ? [] : picked.shown
+    const nodeOf = (c: string): RegionNode | undefined => (root === null ? undefined : pathTo(root, c)?.at(-1))
+    map.setRegions(shown.length === 0 ? null : { boundaries: shown, levelOf: (c) => nodeOf(c)?.activeLevel ?? 'none', canOpen: (c) => nodeOf(c) !== undefined })
+    mapTitle.textContent = shown.length === 0 ? t('overview.map') : t('overview.mapRegions')
+  }
+
+  const loadBoundaries = async (): Promise<void> => {
+    try {
+      const { map: fc } = await api.regionMap()
+      if (disposed || fc === null) return
+      boundaries = fc.features
+      showBoundaries()
+    } catch (err) {
+      // The plain coordinate map still shows every site: note it and carry on.
+      console.warn('region boundaries unavailable', err)
+    }
+  }
+
+  const loadOffline = async (): Promise<void> => {
+    try {
+      const res = await api.offlineDevices(code())
+      if (!disposed) setChildren(offlineBox, offlineDevices(res))
+    } catch (err) {
+      if (!disposed) setChildren(offlineBox, h('span', { class: 'error' }, t('error.generic', { reason: describeError(err) })))
+    }
   }
 
   const showSites = (): void => {
@@ -65,6 +109,9 @@ export function renderOverview(store: Store, container: HTMLElement, regionCode:
 
   showRegions(store.regions)
   void loadSites()
+  void loadOffline()
+  void loadBoundaries()
+  let offlineTimer: number | undefined
   const offs = [
     store.on('regions', (root) => {
       showRegions(root)
@@ -77,10 +124,18 @@ export function renderOverview(store: Store, container: HTMLElement, regionCode:
       if (old === undefined || old.level === state.level) return
       sites[i] = { ...old, level: state.level, alertId: state.alertId }
       showSites()
+    }),
+    store.on('presence', () => {
+      if (offlineTimer !== undefined) return
+      offlineTimer = window.setTimeout(() => {
+        offlineTimer = undefined
+        void loadOffline()
+      }, offlineRefreshMs)
     })
   ]
   return () => {
     disposed = true
+    window.clearTimeout(offlineTimer)
     for (const off of offs) off()
     map.dispose()
     page.remove()

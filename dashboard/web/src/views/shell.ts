@@ -18,6 +18,8 @@ export function renderShell(store: Store, onLogout: () => void): Shell {
   const status = h('span', { class: 'conn', 'data-testid': 'connection' })
   const banner = h('div', { class: 'stale-banner', role: 'alert', 'data-testid': 'stale-banner', hidden: true }, t('conn.lost'))
   const user = h('span', { class: 'user' })
+  // Shown to administrators only; the server refuses everyone else anyway (403).
+  const admin = h('a', { class: 'nav-link', href: href.adminUsers(), 'data-testid': 'nav-admin', hidden: true }, t('nav.admin'))
   const logout = h('button', { type: 'button', class: 'link-button', 'data-testid': 'logout' }, t('logout'))
   logout.addEventListener('click', onLogout)
 
@@ -32,7 +34,9 @@ export function renderShell(store: Store, onLogout: () => void): Shell {
       h('a', { class: 'brand', href: href.overview() }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }, '▲'), t('appTitle')),
       status,
       h('span', { class: 'spacer' }),
+      h('a', { class: 'nav-link', href: href.stats(), 'data-testid': 'nav-stats' }, t('nav.stats')),
       h('a', { class: 'nav-link', href: href.health(), 'data-testid': 'nav-health' }, t('nav.health')),
+      admin,
       user,
       langSwitch(),
       logout
@@ -51,6 +55,7 @@ export function renderShell(store: Store, onLogout: () => void): Shell {
   const showUser = (): void => {
     const s = store.session
     setChildren(user, s === null ? '' : s.displayName || s.username)
+    admin.hidden = s?.role !== 'admin'
   }
   showConnection(store.connection)
   showUser()

@@ -6,7 +6,8 @@ import type { Alert, SiteDetail, SiteLevel } from '../types.js'
 import { breadcrumb } from './breadcrumb.js'
 import { deviceList } from './device-list.js'
 import { evidenceTable, levelTimeline } from './level-timeline.js'
-import { displacementChart, rainChart, type MeasureChart } from './site-charts.js'
+import { latestForecast, type ForecastEvidence } from '../forecast-evidence.js'
+import { displacementChart, forecastChart, LEVEL_TYPES, levelChart, rainChart, type MeasureChart } from './site-charts.js'
 
 const hourMs = 3_600_000
 // The rain windows duty officers read against the county tables (domain.md §3: up to 72 h).
@@ -26,6 +27,9 @@ export function renderSite(store: Store, live: LiveSite, container: HTMLElement,
   let disposed = false
   let rangeH: number = RANGES_H[0]
   let detail: SiteDetail | null = null
+  let rules: unknown = {}
+  let forecast: { chart: MeasureChart; evidence: ForecastEvidence } | null = null
+  const forecastBox = h('div', { class: 'forecast-box' })
   let alerts: Alert[] = []
   const charts: MeasureChart[] = []
   const timeline = levelTimeline()
@@ -49,6 +53,20 @@ export function renderSite(store: Store, live: LiveSite, container: HTMLElement,
     const now = Date.now()
     timeline.update(alerts, now - rangeH * hourMs, now)
     setChildren(evidenceBox, evidenceTable(currentAlert()))
+    showForecast()
+  }
+
+  // The forecast panel follows the newest forecast in the evidence; a new one replaces the chart.
+  const showForecast = (): void => {
+    const next = latestForecast(alerts)
+    if (next?.at === forecast?.evidence.at && next?.tfMs === forecast?.evidence.tfMs) return
+    forecast?.chart.dispose()
+    forecast = next === undefined || detail === null ? null : { chart: forecastChart(siteId, rules, next), evidence: next }
+    setChildren(forecastBox, forecast?.chart.el ?? null)
+    if (forecast !== null) {
+      const now = Date.now()
+      forecast.chart.load(now - rangeH * hourMs, now).catch((err: unknown) => console.warn('forecast chart load failed', err))
+    }
   }
 
   const loadCharts = async (): Promise<void> => {
@@ -73,8 +91,10 @@ export function renderSite(store: Store, live: LiveSite, container: HTMLElement,
     const s = d.site
     const sensorTypes = new Set(d.devices.flatMap((dev) => dev.sensors.map((x) => x.type)))
     for (const c of charts.splice(0)) c.dispose()
-    if (sensorTypes.has('rain')) charts.push(rainChart(siteId))
-    if (sensorTypes.has('gnss') || sensorTypes.has('crack') || sensorTypes.has('deep_disp')) charts.push(displacementChart(siteId))
+    if (sensorTypes.has('rain')) charts.push(rainChart(siteId, rules))
+    // The half-width charts first, so they pair up; the full-width displacement grids after them.
+    for (const type of LEVEL_TYPES) if (sensorTypes.has(type)) charts.push(levelChart(siteId, type, rules))
+    if (sensorTypes.has('gnss') || sensorTypes.has('crack') || sensorTypes.has('deep_disp')) charts.push(displacementChart(siteId, rules))
     devices = deviceList(d.devices, d.statuses)
     const fact = (label: string, value: string | number, testId?: string): HTMLElement =>
       h('div', { class: 'fact' }, h('dt', {}, label), h('dd', testId === undefined ? {} : { 'data-testid': testId }, value))
@@ -95,17 +115,28 @@ export function renderSite(store: Store, live: LiveSite, container: HTMLElement,
         ),
         rangeSwitch
       ),
-      h('div', { class: 'site-grid' }, ...charts.map((c) => c.el), timeline.el, evidenceBox, devices.el)
+      h('div', { class: 'site-grid' }, ...charts.map((c) => c.el), forecastBox, timeline.el, evidenceBox, devices.el)
     )
     showLevel(store.siteLevels.get(siteId)?.level ?? s.level)
   }
 
   const load = async (): Promise<void> => {
     try {
-      const [d, a] = await Promise.all([api.site(siteId), api.alerts({ siteId })])
+      const [d, a, r] = await Promise.all([
+        api.site(siteId),
+        api.alerts({ siteId }),
+        // Without the rule table the charts still draw, only without threshold lines.
+        api.siteRules(siteId).catch((err: unknown) => {
+          console.warn('site rules unavailable', err)
+          return null
+        })
+      ])
       if (disposed) return
       detail = d
       alerts = a.alerts
+      rules = r?.effective ?? {}
+      forecast?.chart.dispose()
+      forecast = null
       store.rememberSites([d.site])
       build(d)
       await loadCharts()
@@ -127,6 +158,7 @@ export function renderSite(store: Store, live: LiveSite, container: HTMLElement,
     store.on('reading', (r) => {
       if (r.siteId !== siteId) return
       for (const c of charts) c.addReading(r)
+      forecast?.chart.addReading(r)
       devices?.seen(r.deviceId, r.ts)
     }),
     store.on('presence', (p) => {
@@ -154,6 +186,7 @@ export function renderSite(store: Store, live: LiveSite, container: HTMLElement,
     for (const off of offs) off()
     live.unwatch(siteId)
     for (const c of charts) c.dispose()
+    forecast?.chart.dispose()
     timeline.dispose()
     page.remove()
   }

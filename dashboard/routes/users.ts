@@ -1,0 +1,178 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod'
+import { regionContains } from '../../domain/index.js'
+import { getRegion } from '../../store/divisions.js'
+import { MIN_PASSWORD_LENGTH, type User, type UserPatch } from '../../store/platform-db.js'
+import { StoreError } from '../../store/store-error.js'
+import { isAdmin } from '../auth.js'
+import type { RouteContext } from '../context.js'
+import { ApiError } from '../errors.js'
+import { authOf } from '../plugins/auth.js'
+import { errorBodySchema, okSchema } from '../schemas.js'
+import {
+  accountIdParamsSchema,
+  accountResponseSchema,
+  accountsResponseSchema,
+  createAccountBodySchema,
+  passwordBodySchema,
+  updateAccountBodySchema,
+  type Account
+} from '../schemas-admin.js'
+import { nameOf } from '../site-views.js'
+
+/**
+ * Account management by administrators. An administrator manages the accounts whose region lies in
+ * their jurisdiction and grants no region outside it; an account outside answers exactly like an
+ * unknown one. The platform DB refuses to disable or demote the last enabled national
+ * administrator (GH_ERR_LAST_ADMIN), in the transaction that would do it.
+ */
+export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (fastify, { ctx }) => {
+  const errors = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema }
+
+  fastify.get(
+    '/api/users',
+    { schema: { summary: 'Accounts in the administrator’s jurisdiction, disabled ones included', tags: ['users'], response: { 200: accountsResponseSchema, 403: errorBodySchema } } },
+    async (req) => {
+      const admin = requireAdmin(authOf(req).user)
+      return { users: ctx.db.listUsers({ scope: admin.region, includeDisabled: true }).map(toAccount) }
+    }
+  )
+
+  fastify.post(
+    '/api/users',
+    { schema: { summary: 'Create an account', tags: ['users'], body: createAccountBodySchema, response: { 200: accountResponseSchema, ...errors } } },
+    async (req) => {
+      const admin = requireAdmin(authOf(req).user)
+      const { password, ...fields } = req.body
+      checkRegion(admin, fields.region)
+      checkPassword(password)
+      const user = storeCall(() => ctx.db.createUser({ ...fields, password }))
+      ctx.db.audit({
+        at: ctx.now(),
+        actor: admin.username,
+        action: 'user.create',
+        target: `user:${user.id}`,
+        detail: { username: user.username, after: { role: user.role, region: user.region, displayName: user.displayName } },
+        regions: [user.region]
+      })
+      return { user: toAccount(user) }
+    }
+  )
+
+  fastify.patch(
+    '/api/users/:id',
+    { schema: { summary: 'Change an account’s display name, role, region, or disable / enable it', tags: ['users'], params: accountIdParamsSchema, body: updateAccountBodySchema, response: { 200: accountResponseSchema, ...errors } } },
+    async (req) => {
+      const admin = requireAdmin(authOf(req).user)
+      const before = accountInScope(ctx, admin, req.params.id)
+      const patch: UserPatch = {}
+      if (req.body.displayName !== undefined) patch.displayName = req.body.displayName
+      if (req.body.role !== undefined) patch.role = req.body.role
+      if (req.body.disabled !== undefined) patch.disabled = req.body.disabled
+      if (req.body.region !== undefined) {
+        checkRegion(admin, req.body.region)
+        patch.region = req.body.region
+      }
+      const sessionIds = ctx.sessions.idsOf(before.id)
+      const after = storeCall(() => ctx.db.updateUser(before.id, patch))
+      const changed = (['displayName', 'role', 'region', 'disabled'] as const).filter((k) => before[k] !== after[k])
+      if (changed.length === 0) return { user: toAccount(after) }
+
+      // REST reads the account on every request; a live socket chose its rooms at connect time.
+      // Disabled: its sessions are gone, so the reconnect fails and the page returns to login.
+      // Role or region changed: the reconnect joins the rooms of the new scope.
+      if (changed.some((k) => k !== 'displayName')) for (const id of sessionIds) ctx.sockets.dropSession(id)
+      const only = changed.length === 1 && changed[0] === 'disabled'
+      ctx.db.audit({
+        at: ctx.now(),
+        actor: admin.username,
+        action: only ? (after.disabled ? 'user.disable' : 'user.enable') : 'user.update',
+        target: `user:${after.id}`,
+        detail: {
+          username: after.username,
+          before: Object.fromEntries(changed.map((k) => [k, before[k]])),
+          after: Object.fromEntries(changed.map((k) => [k, after[k]])),
+          ...(after.disabled && !before.disabled ? { sessionsEnded: sessionIds.length } : {})
+        },
+        regions: [...new Set([before.region, after.region])]
+      })
+      return { user: toAccount(after) }
+    }
+  )
+
+  fastify.post(
+    '/api/users/:id/password',
+    { schema: { summary: 'Set a new password; ends the account’s other sessions', tags: ['users'], params: accountIdParamsSchema, body: passwordBodySchema, response: { 200: okSchema, ...errors } } },
+    async (req) => {
+      const { user: admin, session } = authOf(req)
+      requireAdmin(admin)
+      const target = accountInScope(ctx, admin, req.params.id)
+      checkPassword(req.body.password)
+      storeCall(() => ctx.db.setPassword(target.id, req.body.password))
+      // Whoever knew the old password is out; an administrator resetting their own keeps this session.
+      const ended = ctx.sessions.idsOf(target.id).filter((id) => id !== session.id)
+      for (const id of ended) {
+        ctx.db.deleteSession(id)
+        ctx.sockets.dropSession(id)
+      }
+      ctx.db.audit({
+        at: ctx.now(),
+        actor: admin.username,
+        action: 'user.password',
+        target: `user:${target.id}`,
+        detail: { username: target.username, sessionsEnded: ended.length },
+        regions: [target.region]
+      })
+      return { ok: true as const }
+    }
+  )
+}
+
+function toAccount(u: User): Account {
+  return { id: u.id, username: u.username, displayName: u.displayName, role: u.role, region: u.region, regionName: nameOf(u.region), disabled: u.disabled }
+}
+
+function requireAdmin(user: User): User {
+  if (!isAdmin(user)) throw new ApiError(403, 'GH_ERR_FORBIDDEN', `role ${user.role} may not manage accounts`)
+  return user
+}
+
+/** The account if it lies in the administrator's jurisdiction: outside looks exactly like unknown. */
+function accountInScope(ctx: RouteContext, admin: User, id: string): User {
+  const user = ctx.db.getUser(id)
+  if (user === undefined || !regionContains(admin.region, user.region)) throw new ApiError(404, 'GH_ERR_UNKNOWN_USER', `unknown user ${id}`)
+  return user
+}
+
+function checkRegion(admin: User, region: string): void {
+  if (getRegion(region) === undefined) throw new ApiError(400, 'GH_ERR_BAD_REQUEST', `region ${region} is not in the GB/T 2260 division table`)
+  if (!regionContains(admin.region, region)) {
+    throw new ApiError(403, 'GH_ERR_REGION_OUT_OF_SCOPE', `region ${region} lies outside your jurisdiction ${admin.region}`)
+  }
+}
+
+function checkPassword(password: string): void {
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
+    throw new ApiError(400, 'GH_ERR_WEAK_PASSWORD', `a password needs at least ${MIN_PASSWORD_LENGTH} characters`)
+  }
+}
+
+/** The store's coded refusals as API errors; anything else is a bug and stays a 500. */
+function storeCall<T>(fn: () => T): T {
+  try {
+    return fn()
+  } catch (err) {
+    if (!(err instanceof StoreError)) throw err
+    switch (err.code) {
+      case 'GH_ERR_USERNAME_TAKEN':
+        throw new ApiError(409, 'GH_ERR_USERNAME_TAKEN', err.message)
+      case 'GH_ERR_LAST_ADMIN':
+        throw new ApiError(409, 'GH_ERR_LAST_ADMIN', err.message)
+      case 'GH_ERR_UNKNOWN_USER':
+        throw new ApiError(404, 'GH_ERR_UNKNOWN_USER', err.message)
+      case 'GH_ERR_BAD_USER':
+        throw new ApiError(400, 'GH_ERR_BAD_REQUEST', err.message)
+      default:
+        throw err
+    }
+  }
+}
