@@ -1,5 +1,7 @@
 import { benchDecode } from './decode.js'
 import { benchEngine } from './engine.js'
+import { benchInflux } from './influx.js'
+import { benchOverload } from './overload.js'
 import { benchPipeline } from './pipeline.js'
 import type { SuiteOptions, SuiteResult } from './stats.js'
 
@@ -9,7 +11,9 @@ export type { Figure, Spread, SuiteOptions, SuiteResult } from './stats.js'
 export const SUITES: Readonly<Record<string, (opts: SuiteOptions) => Promise<SuiteResult>>> = Object.freeze({
   decode: benchDecode,
   engine: benchEngine,
-  pipeline: benchPipeline
+  pipeline: benchPipeline,
+  influx: benchInflux,
+  overload: benchOverload
 })
 
 export const SUITE_NAMES = Object.freeze(Object.keys(SUITES))

@@ -1,13 +1,21 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http'
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer, type Socket } from 'node:net'
+import { performance } from 'node:perf_hooks'
 import { Aedes } from 'aedes'
 import type pino from 'pino'
 import { WebSocketServer, createWebSocketStream } from 'ws'
+import { parseUplinkTopic } from '../domain/index.js'
 import type { PlatformDb } from '../store/platform-db.js'
-import { createAedesAdapter, type BrokerStats } from './aedes-hooks.js'
+import { createAedesAdapter, type BrokerStats as HookStats } from './aedes-hooks.js'
 import { WS_PATH, type BrokerConfig } from './config.js'
+import { PublishGate, type OverloadTransition, type PublishGateStats } from './publish-gate.js'
 
-export type { BrokerStats } from './aedes-hooks.js'
+export type { PublishGateStats } from './publish-gate.js'
+
+export interface BrokerStats extends HookStats {
+  /** Device uplinks at the admission gate: in the broker, waiting, delayed, overloads. */
+  uplinks: PublishGateStats
+}
 
 export interface BrokerDeps {
   db: PlatformDb
@@ -37,12 +45,35 @@ export async function buildBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     now: deps.now ?? Date.now,
     serviceSecret: (role) => config.services[role] ?? config.serviceSecret
   })
+  const gate = new PublishGate({
+    limit: config.uplinkWindow,
+    quietMs: config.overloadQuietMs,
+    // Durations, so the monotonic clock, not `now` (wall time, which tests freeze).
+    now: () => performance.now(),
+    onTransition: reportOverload(log, config)
+  })
   const aedes = await Aedes.createBroker({
     ...adapter.hooks,
+    // After the ACL and the rewrite, so that only accepted device uplinks queue at the gate; a
+    // service's publish (an alert, a command) never waits behind readings.
+    authorizePublish: (client, packet, done) =>
+      adapter.hooks.authorizePublish(client, packet, (err) => {
+        if (err || client === null || !parseUplinkTopic(packet.topic).ok) done(err)
+        else gate.admit(packet, client, () => done(null))
+      }),
+    // mqemitter's parallel deliveries: uplinks can hold at most half of them, so alerts, commands
+    // and presence always find a free one.
+    concurrency: 2 * config.uplinkWindow,
     maxTopicLevels: MAX_TOPIC_LEVELS,
     maxClientsIdLength: MAX_CLIENT_ID_LENGTH
   })
   adapter.attach(aedes)
+  // Emitted once the packet is written to every subscriber (aedes.js `callPublished`), with the
+  // object authorizePublish saw.
+  aedes.on('publish', (packet) => gate.finish(packet))
+  aedes.on('clientDisconnect', (client) => gate.forget(client))
+  const overloadTimer = setInterval(() => gate.tick(), Math.min(1_000, config.overloadQuietMs))
+  overloadTimer.unref()
 
   // Connections Aedes has not registered yet (before CONNECT, during authentication) are not
   // closed by aedes.close(); we end them ourselves so close() never waits for connectTimeout.
@@ -75,6 +106,7 @@ export async function buildBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     let closed: Promise<void> | undefined
     const close = (): Promise<void> => {
       closed ??= (async () => {
+        clearInterval(overloadTimer)
         adapter.markClosing()
         const tcpClosed = closeServer(tcp)
         const httpClosed = http === undefined ? Promise.resolve() : closeServer(http)
@@ -88,14 +120,36 @@ export async function buildBroker(config: BrokerConfig, deps: BrokerDeps): Promi
       })()
       return closed
     }
-    return { aedes, mqttPort, wsPort, stats: adapter.stats, close }
+    return { aedes, mqttPort, wsPort, stats: () => ({ ...adapter.stats(), uplinks: gate.stats() }), close }
   } catch (err) {
+    clearInterval(overloadTimer)
     adapter.markClosing()
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
     if (tcp.listening) await closeServer(tcp)
     wss?.close()
     if (http?.listening) await closeServer(http)
     throw err
+  }
+}
+
+/** One warn line when an overload starts, one info line with what it cost when it ends. */
+function reportOverload(log: pino.Logger, config: BrokerConfig): (t: OverloadTransition, s: PublishGateStats) => void {
+  let start: PublishGateStats | undefined
+  let startMs = 0
+  return (t, s) => {
+    if (t === 'entered') {
+      start = s
+      startMs = performance.now()
+      log.warn({ uplinkWindow: config.uplinkWindow, waiting: s.waiting }, 'overload: device uplinks wait for room; their sockets are not read meanwhile')
+      return
+    }
+    const delayed = s.delayed - (start?.delayed ?? 0)
+    const delayedMs = s.delayedMs - (start?.delayedMs ?? 0)
+    log.info(
+      // To within the gate's tick (a second): the overload ended `overloadQuietMs` before this line.
+      { durationMs: Math.round(performance.now() - startMs - config.overloadQuietMs), delayed, meanDelayMs: delayed > 0 ? Math.round(delayedMs / delayed) : 0 },
+      'overload over'
+    )
   }
 }
 

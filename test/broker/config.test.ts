@@ -11,7 +11,9 @@ test('defaults', () => {
     wsPort: 8083,
     dataDir: './data',
     serviceSecret: SECRET,
-    services: {}
+    services: {},
+    uplinkWindow: 500,
+    overloadQuietMs: 5_000
   })
 })
 
@@ -21,7 +23,8 @@ test.each<[Record<string, string>, Record<string, unknown>]>([
   [{ GEOWARN_MQTT_WS_PORT: 'disabled' }, { wsPort: null }],
   [{ GEOWARN_MQTT_WS_PORT: '' }, { wsPort: 8083 }],
   [{ GEOWARN_MQTT_HOST: '127.0.0.1', GEOWARN_DATA_DIR: '/var/lib/geowarn' }, { host: '127.0.0.1', dataDir: '/var/lib/geowarn' }],
-  [{ GEOWARN_SERVICE_SECRET_RULES: 'rules-only-secret' }, { services: { rules: 'rules-only-secret' } }]
+  [{ GEOWARN_SERVICE_SECRET_RULES: 'rules-only-secret' }, { services: { rules: 'rules-only-secret' } }],
+  [{ GEOWARN_MQTT_UPLINK_WINDOW: '2000' }, { uplinkWindow: 2000 }]
 ])('%o', (env, expected) => {
   expect(loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, ...env })).toMatchObject(expected)
 })
@@ -54,7 +57,8 @@ test.each<[Record<string, string>, string]>([
   [{ GEOWARN_MQTT_PORT: '-1' }, 'GEOWARN_MQTT_PORT: a port is 0–65535 (0 = pick a free one) (got "-1")'],
   [{ GEOWARN_MQTT_WS_PORT: '65536' }, 'GEOWARN_MQTT_WS_PORT: a port is 0–65535 (got "65536")'],
   [{ GEOWARN_SERVICE_SECRET: 'tiny' }, 'GEOWARN_SERVICE_SECRET: a service secret needs at least 16 characters'],
-  [{ GEOWARN_SERVICE_SECRET_DASHBOARD: 'tiny' }, 'GEOWARN_SERVICE_SECRET_DASHBOARD: a service secret needs at least 16 characters']
+  [{ GEOWARN_SERVICE_SECRET_DASHBOARD: 'tiny' }, 'GEOWARN_SERVICE_SECRET_DASHBOARD: a service secret needs at least 16 characters'],
+  [{ GEOWARN_MQTT_UPLINK_WINDOW: '0' }, 'GEOWARN_MQTT_UPLINK_WINDOW: at least 1 (got "0")']
 ])('%j → %s', (env, problem) => {
   expect(() => loadConfig({ GEOWARN_SERVICE_SECRET: SECRET, ...env })).toThrow(ConfigError)
   try {

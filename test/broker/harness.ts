@@ -1,7 +1,8 @@
+import { EventEmitter } from 'node:events'
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
 import pino from 'pino'
 import { buildBroker, type BrokerHandle } from '../../broker/app.js'
-import { brokerConfigSchema } from '../../broker/config.js'
+import { brokerConfigSchema, type BrokerConfigInput } from '../../broker/config.js'
 import { registryFileSchema } from '../../domain/index.js'
 import type { PlatformDb } from '../../store/platform-db.js'
 import { openPlatformDb } from '../../store/sqlite-platform-db.js'
@@ -39,6 +40,8 @@ export interface TestBroker {
   broker: BrokerHandle
   db: PlatformDb
   logs: LogLine[]
+  /** The first log line with this message, logged already or still to come. */
+  logLine(msg: string): Promise<LogLine>
   tcpUrl: string
   wsUrl: string
   /** A connected client; closed by close(). */
@@ -48,12 +51,22 @@ export interface TestBroker {
   close(): Promise<void>
 }
 
-export async function startTestBroker(): Promise<TestBroker> {
+export async function startTestBroker(overrides: Partial<BrokerConfigInput> = {}): Promise<TestBroker> {
   const db = openPlatformDb(':memory:')
   db.importRegistry(REGISTRY)
   const logs: LogLine[] = []
-  const log = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) })
-  const config = brokerConfigSchema.parse({ host: '127.0.0.1', mqttPort: 0, wsPort: 0, serviceSecret: SERVICE_SECRET })
+  const logged = new EventEmitter()
+  const log = pino(
+    { level: 'debug' },
+    {
+      write: (line: string) => {
+        const parsed = JSON.parse(line) as LogLine
+        logs.push(parsed)
+        logged.emit('line', parsed)
+      }
+    }
+  )
+  const config = brokerConfigSchema.parse({ host: '127.0.0.1', mqttPort: 0, wsPort: 0, serviceSecret: SERVICE_SECRET, ...overrides })
   const broker = await buildBroker(config, { db, log, now: () => NOW_MS })
   const tcpUrl = `mqtt://127.0.0.1:${broker.mqttPort}`
   const wsUrl = `ws://127.0.0.1:${broker.wsPort}/mqtt`
@@ -68,6 +81,17 @@ export async function startTestBroker(): Promise<TestBroker> {
     broker,
     db,
     logs,
+    logLine: (msg) =>
+      new Promise((resolve) => {
+        const earlier = logs.find((l) => l.msg === msg)
+        if (earlier !== undefined) return resolve(earlier)
+        const onLine = (l: LogLine): void => {
+          if (l.msg !== msg) return
+          logged.off('line', onLine)
+          resolve(l)
+        }
+        logged.on('line', onLine)
+      }),
     tcpUrl,
     wsUrl,
     connect,

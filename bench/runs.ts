@@ -1,0 +1,52 @@
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { RegistryFile } from '../domain/index.js'
+import type { Arrivals } from './arrivals.js'
+import type { LoadDevice, LoadGenerator } from './load.js'
+import type { Rig } from './pipeline-rig.js'
+import { percentile } from './stats.js'
+
+/** Bound on one run's arrivals: a stall fails the benchmark instead of hanging it. */
+export const RUN_TIMEOUT_MS = 90_000
+
+/** The publishers: every native demo device (72), each with its own connection and secret. */
+export function benchDevices(registry: RegistryFile): LoadDevice[] {
+  return registry.devices.filter((d) => d.dialect === 'native').map((d) => ({ id: d.id, secret: d.secret ?? '' }))
+}
+
+export interface ClosedRun {
+  readingsPerS: number
+  p50Ms: number
+  p99Ms: number
+}
+
+/**
+ * One closed-loop run: every device sends its first `count` messages with `window` in flight, and
+ * the run ends when every reading has arrived. The rate is the sustained one (Arrivals.result).
+ */
+export async function closedRun(rig: Rig, load: LoadGenerator, arrivals: Arrivals, count: number, window: number): Promise<ClosedRun> {
+  await load.connect(rig.url)
+  arrivals.begin(count)
+  const all = arrivals.all(RUN_TIMEOUT_MS, rig.name)
+  try {
+    await load.closed(count, window)
+  } catch (err) {
+    // The publish error is the one to report; the arrival wait is moot.
+    all.catch(() => undefined)
+    throw err
+  } finally {
+    await load.disconnect()
+  }
+  await all
+  const problems = rig.problems()
+  if (problems.length > 0) throw new Error(`${rig.name}: ${problems.join('; ')}`)
+  const r = arrivals.result()
+  return { readingsPerS: r.sustainedPerS, p50Ms: percentile(r.latenciesMs, 50), p99Ms: percentile(r.latenciesMs, 99) }
+}
+
+/** A fresh folder for one run's files (store, spool). */
+export async function runDir(root: string, name: string): Promise<string> {
+  const dir = join(root, name)
+  await mkdir(dir, { recursive: true })
+  return dir
+}
