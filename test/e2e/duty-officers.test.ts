@@ -346,6 +346,9 @@ describe.skipIf(!haveChromium)('duty officers during the storm: live, acknowledg
     expect(await page.getByTestId('site-name').count()).toBe(0)
     expect(leaksIn(await page.locator('body').innerText())).toEqual([])
     await page.screenshot({ path: join(resultsDir, 'duty-other-site.png') })
+    // And a way back to the officer's own jurisdiction.
+    await page.getByTestId('back-to-overview').click()
+    await page.getByTestId('overview').waitFor()
 
     // The API with the officer's token: 404, or a body with nothing of Wenchuan.
     const token = await login(OUTSIDER)

@@ -1,6 +1,7 @@
 import { api, ApiError, describeError } from '../api.js'
 import { h, setChildren } from '../dom.js'
 import { hazardName, levelName, t } from '../i18n.js'
+import { href } from '../router.js'
 import type { Store } from '../store.js'
 import type { Alert, SiteDetail, SiteLevel } from '../types.js'
 import { breadcrumb } from './breadcrumb.js'
@@ -143,7 +144,12 @@ export function renderSite(store: Store, live: LiveSite, container: HTMLElement,
     } catch (err) {
       if (disposed) return
       const notFound = err instanceof ApiError && err.status === 404
-      setChildren(page, h('p', { class: 'error panel', role: 'alert' }, notFound ? t('error.notFound') : t('error.generic', { reason: describeError(err) })))
+      setChildren(
+        page,
+        h('p', { class: 'error panel', role: 'alert' }, notFound ? t('error.notFound') : t('error.generic', { reason: describeError(err) })),
+        // A typed or stale link must not leave the officer stranded.
+        h('p', {}, h('a', { href: href.overview(), 'data-testid': 'back-to-overview' }, t('site.backToOverview')))
+      )
     }
   }
 
