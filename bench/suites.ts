@@ -1,3 +1,4 @@
+import { benchDashboard } from './dashboard.js'
 import { benchDecode } from './decode.js'
 import { benchEngine } from './engine.js'
 import { benchInflux } from './influx.js'
@@ -13,7 +14,8 @@ export const SUITES: Readonly<Record<string, (opts: SuiteOptions) => Promise<Sui
   engine: benchEngine,
   pipeline: benchPipeline,
   influx: benchInflux,
-  overload: benchOverload
+  overload: benchOverload,
+  dashboard: benchDashboard
 })
 
 export const SUITE_NAMES = Object.freeze(Object.keys(SUITES))

@@ -2,12 +2,12 @@ import { parseArgs } from 'node:util'
 import { formatTable } from '../bench/report.js'
 import { SUITE_NAMES, SUITES, type SuiteResult } from '../bench/suites.js'
 
-const USAGE = `geowarn bench [--only decode|engine|pipeline|influx|overload[,…]] [--quick] [--json]
+const USAGE = `geowarn bench [--only decode|engine|pipeline|influx|overload|dashboard[,…]] [--quick] [--json]
   --only   run these suites (default: all)
   --quick  small counts, a few seconds per suite (figures are rougher)
   --json   print the results as JSON instead of a table`
 
-/** `npm run bench`: the speed figures of issues 3 and 4 (decode, engine, pipeline, influx, overload); see bench/. */
+/** `npm run bench`: the speed figures of issues 3, 4 and 5 (decode, engine, pipeline, influx, overload, dashboard); see bench/. */
 export async function runBench(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,

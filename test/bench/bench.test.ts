@@ -1,11 +1,13 @@
+import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { formatTable } from '../../bench/report.js'
 import type * as Suites from '../../bench/suites.js'
 import type { Figure, Spread, SuiteResult } from '../../bench/suites.js'
+import { buildWebApp, haveChromium } from '../e2e/chromium.js'
 import { haveInfluxd, requireInfluxd } from '../support/influxd.js'
-import { buildServices } from '../support/processes.js'
+import { buildServices, repoRoot } from '../support/processes.js'
 
 /**
  * Keeps the benchmark code from rotting: every suite, quick, yields the figures it promises, finite
@@ -53,7 +55,7 @@ const run = async (name: string): Promise<SuiteResult> => {
 
 describe('geowarn bench --quick', () => {
   test('the suites', () => {
-    expect(suites.SUITE_NAMES).toEqual(['decode', 'engine', 'pipeline', 'influx', 'overload'])
+    expect(suites.SUITE_NAMES).toEqual(['decode', 'engine', 'pipeline', 'influx', 'overload', 'dashboard'])
   })
 
   test.each(['decode', 'engine'])('%s yields positive finite figures', async (name) => {
@@ -84,6 +86,28 @@ describe('geowarn bench --quick', () => {
       'overloads logged'
     ])
     checkFigures(result)
+  })
+
+  test('dashboard: overview paint (when Chromium is there), API payloads, alert fan-out to sockets', { timeout: 180_000 }, async () => {
+    // The build holds no web app (npm run build puts it in dist/web): build it from the sources, as the browser tests do.
+    const previous = process.env.GEOWARN_WEB_ROOT
+    const webRoot = haveChromium ? await buildWebApp(repoRoot) : undefined
+    if (webRoot !== undefined) process.env.GEOWARN_WEB_ROOT = webRoot
+    try {
+      const result = await run('dashboard')
+      const names = result.figures.map((f) => f.name)
+      expect(names).toEqual(
+        expect.arrayContaining(['/api/sites payload (national)', '/api/regions payload (national)', 'alert → 20 sockets, p50', 'alert → 20 sockets, p99', 'alert → 20 sockets, last socket'])
+      )
+      if (haveChromium) expect(names).toEqual(expect.arrayContaining(['overview useful, 300 sites', '… of which /api/sites received']))
+      else expect(result.notes.join('\n')).toMatch(/paint: SKIPPED, no Chromium/)
+      expect(result.notes.join('\n')).toMatch(/every socket got every alert/)
+      checkFigures(result)
+    } finally {
+      if (previous === undefined) delete process.env.GEOWARN_WEB_ROOT
+      else process.env.GEOWARN_WEB_ROOT = previous
+      if (webRoot !== undefined) await rm(webRoot, { recursive: true, force: true })
+    }
   })
 
   requireInfluxd('geowarn bench influx')

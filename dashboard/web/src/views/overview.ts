@@ -99,9 +99,13 @@ export function renderOverview(store: Store, container: HTMLElement, regionCode:
     try {
       const res = await api.sites(code())
       if (disposed) return
+      // Every 'regions' refresh (the first one right after the page's own first load, then one
+      // per burst of live changes) reloads the sites; redrawing 10,000 points and the list when
+      // nothing shown has changed cost the overview half a second (bench/dashboard.ts).
+      const unchanged = sitesBox.firstElementChild?.matches('[data-testid="site-list"]') === true && sameAsShown(sites, res.sites)
       sites = res.sites
       store.rememberSites(sites)
-      showSites()
+      if (!unchanged) showSites()
     } catch (err) {
       if (!disposed) setChildren(sitesBox, h('p', { class: 'error' }, t('error.generic', { reason: describeError(err) })))
     }
@@ -140,4 +144,25 @@ export function renderOverview(store: Store, container: HTMLElement, regionCode:
     map.dispose()
     page.remove()
   }
+}
+
+/** Whether the list and the map would show the same: same sites in the same order, with what they draw of each. */
+function sameAsShown(a: readonly SiteSummary[], b: readonly SiteSummary[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] as SiteSummary
+    const y = b[i] as SiteSummary
+    if (
+      x.id !== y.id ||
+      x.level !== y.level ||
+      x.name !== y.name ||
+      x.hazardType !== y.hazardType ||
+      x.countyName !== y.countyName ||
+      x.location.lon !== y.location.lon ||
+      x.location.lat !== y.location.lat
+    ) {
+      return false
+    }
+  }
+  return true
 }

@@ -153,6 +153,9 @@ export function siteMap(): SiteMap {
     },
     setRegions(next) {
       const usable = next !== null && next.boundaries.length > 0 ? next : null
+      // Plain map before and after: nothing to redraw. The overview calls this on every regions
+      // refresh, and a redraw of 10,000 points starts over from a blank plot (bench/dashboard.ts).
+      if (usable === null && regions === null) return
       if (usable !== null && usable.boundaries !== regions?.boundaries) {
         // Regions are matched by code (geo.nameProperty), so two places with one name stay apart.
         registerMap(MAP_NAME, { type: 'FeatureCollection', features: usable.boundaries.map((b) => ({ type: 'Feature', properties: b.properties, geometry: b.geometry })) } as Parameters<typeof registerMap>[1])
