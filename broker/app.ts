@@ -56,9 +56,13 @@ export async function buildBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     ...adapter.hooks,
     // After the ACL and the rewrite, so that only accepted device uplinks queue at the gate; a
     // service's publish (an alert, a command) never waits behind readings.
+    // QoS 0 and 1 only: Aedes authorizes every QoS 2 PUBLISH, each DUP resend too, but delivers a
+    // message id once (aedes lib/handlers/publish.js, [MQTT-4.3.3-2]), so a resend would hold room
+    // that no `publish` event ever frees. Devices publish QoS 1 (design.md): a QoS 2 uplink comes
+    // from a misconfigured device and goes ungated.
     authorizePublish: (client, packet, done) =>
       adapter.hooks.authorizePublish(client, packet, (err) => {
-        if (err || client === null || !parseUplinkTopic(packet.topic).ok) done(err)
+        if (err || client === null || packet.qos === 2 || !parseUplinkTopic(packet.topic).ok) done(err)
         else gate.admit(packet, client, () => done(null))
       }),
     // mqemitter's parallel deliveries: uplinks can hold at most half of them, so alerts, commands

@@ -1,6 +1,5 @@
 import { mkdir, readFile, unlink } from 'node:fs/promises'
 import path from 'node:path'
-import type { Logger } from 'pino'
 import { scanSegment, type ByteRange } from './spool-format.js'
 import { listSegments, QUARANTINE_DIR, replaceFile, segmentFileName, syncDir, truncateFile } from './spool-files.js'
 
@@ -18,16 +17,17 @@ export type Quarantine = (seq: number, segment: Buffer, range: ByteRange, why: s
 
 /**
  * What earlier runs left in the spool folder, made whole before anything is appended: in each
- * segment a torn tail (an append the process did not finish, so never acknowledged) is cut off
- * with a warning; any other damage is quarantined and the segment rewritten with its good records;
- * a segment with none left is deleted. New appends go to `nextSeq`, after all of them.
+ * segment every damaged range is quarantined, then a torn tail (an append the process did not
+ * finish, so never acknowledged) is cut off, and a segment with damage before its end is rewritten
+ * with its good records; a segment with none left is deleted. New appends go to `nextSeq`, after
+ * all of them.
  */
-export async function recoverSegments(dir: string, quarantine: Quarantine, log: Logger): Promise<{ segments: RecoveredSegment[]; nextSeq: number }> {
+export async function recoverSegments(dir: string, quarantine: Quarantine): Promise<{ segments: RecoveredSegment[]; nextSeq: number }> {
   await makeDirDurably(path.join(dir, QUARANTINE_DIR))
   const seqs = await listSegments(dir)
   const segments: RecoveredSegment[] = []
   for (const seq of seqs) {
-    const seg = await recoverSegment(dir, seq, quarantine, log)
+    const seg = await recoverSegment(dir, seq, quarantine)
     if (seg !== undefined) segments.push(seg)
   }
   return { segments, nextSeq: (seqs.at(-1) ?? 0) + 1 }
@@ -43,17 +43,13 @@ async function makeDirDurably(dir: string): Promise<void> {
   }
 }
 
-async function recoverSegment(dir: string, seq: number, quarantine: Quarantine, log: Logger): Promise<RecoveredSegment | undefined> {
+async function recoverSegment(dir: string, seq: number, quarantine: Quarantine): Promise<RecoveredSegment | undefined> {
   const file = path.join(dir, segmentFileName(seq))
   const buf = await readFile(file)
   const scan = scanSegment(buf)
   for (const range of scan.corrupt) await quarantine(seq, buf, range, 'checksum or framing')
-  if (scan.torn !== undefined) {
-    log.warn(
-      { segment: segmentFileName(seq), offset: scan.torn.offset, bytes: scan.torn.bytes },
-      'torn record at the end of a spool segment cut off (an append the process did not finish, never acknowledged)'
-    )
-  }
+  // Like any damage, never dropped in silence (README "Damage"), though it is most likely harmless.
+  if (scan.torn !== undefined) await quarantine(seq, buf, scan.torn, 'torn last record: most likely an append the process did not finish, never acknowledged')
   if (scan.records.length === 0) {
     await unlink(file)
     await syncDir(dir)

@@ -89,7 +89,10 @@ export class SpoolTarget implements WriteTarget {
         drained += 1
         attempt = 0
       } catch (err) {
-        // Bugs crash the process; a failing store or disk is waited out (the spool logged its own).
+        // Any store or disk error is retried forever (the spool logged its own); anything else is a
+        // bug and crashes the process. So a batch the store always refuses (not point by point)
+        // blocks the drain, and shows as a growing spool age on health and metrics: deliberate,
+        // since a batch is never dropped for an error that does not name its points.
         if (!(err instanceof IngestError || err instanceof StoreWriteError)) throw err
         await this.#sleep(backoffMs(attempt, this.#opts.retryBaseMs, this.#opts.retryMaxMs))
         attempt += 1

@@ -26,8 +26,6 @@ export interface SpoolDeps {
   now: () => number
 }
 
-/** What `ingest.stats().spool` reports: the dashboard's schema plus two counters of trouble. */
-
 /** The oldest batch not yet removed, and where it sits. */
 export interface SpooledBatch {
   batch: WriteBatch
@@ -63,8 +61,8 @@ const spooledBatchSchema = z.object({ readings: z.array(readingSchema), statuses
 /**
  * A durable FIFO of batches on local disk: append-only segment files, each record checksummed and
  * fsync'd before `append` resolves, the directory fsync'd whenever a segment is created or deleted.
- * Restart-safe: `Spool.open` cuts off a torn last record (an append the process did not finish) and
- * moves any other damage to `quarantine/`, counted and logged, never dropped in silence. Draining
+ * Restart-safe: `Spool.open` moves damage to `quarantine/`, counted and logged, never dropped in
+ * silence, a torn last record (an append the process did not finish) included, then cuts it off. Draining
  * reads closed segments only and deletes a segment once all of its records are removed; a crash in
  * between drains part of a segment twice, which idempotent store writes make harmless.
  */
@@ -227,7 +225,7 @@ export class Spool {
   }
 
   async #recover(): Promise<void> {
-    const { segments, nextSeq } = await recoverSegments(this.#opts.dir, (...a) => this.#quarantine(...a), this.#log)
+    const { segments, nextSeq } = await recoverSegments(this.#opts.dir, (...a) => this.#quarantine(...a))
     for (const seg of segments) this.#segments.push({ ...seg, handle: undefined })
     this.#nextSeq = nextSeq
     const st = this.stats()
@@ -258,8 +256,10 @@ export class Spool {
 
   /**
    * After a failed write or fsync: no more appends go to this file. Its first `bytes` are whole,
-   * fsync'd records; anything after them was never acknowledged and is cut as torn on the next
-   * open. A segment without records is removed.
+   * fsync'd records. What comes after them was never acknowledged: a torn write is cut on the next
+   * open; a write that completed but whose fsync failed is a whole record, drained after the next
+   * open, which is harmless (the device sends it again anyway, and store writes are idempotent).
+   * A segment without records is removed.
    */
   async #abandon(seg: Segment): Promise<void> {
     try {

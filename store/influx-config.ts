@@ -6,7 +6,8 @@ import { DEFAULT_RETENTION, retentionSchema } from './readings-store.js'
 export const INFLUX_DEFAULTS = Object.freeze({
   bucket: 'geowarn',
   api: 'v2',
-  // The client's own socket timeout. Ingest gives up on a write sooner (GEOWARN_INGEST_STORE_TIMEOUT_MS)
+  // A hard deadline per HTTP request, from its start (influx-transport.ts aborts it), not the
+  // client's idle socket timeout. Ingest gives up on a write sooner (GEOWARN_INGEST_STORE_TIMEOUT_MS)
   // and spools the batch; this bounds how long a request may hold a socket after that.
   timeoutMs: 10_000,
   gzip: true,

@@ -127,6 +127,8 @@ export class FaultyStore implements ReadingsStore {
   failNext = 0
   /** `ts` of every reading the inner store took, in the order of the writes. */
   readonly writtenTs: number[] = []
+  /** `ts` of each write call's readings as the call arrives, held or failed ones too. */
+  readonly triedTs: number[][] = []
   #gate: Promise<void> | undefined
   #open: (() => void) | undefined
   #entered: Array<() => void> = []
@@ -151,6 +153,7 @@ export class FaultyStore implements ReadingsStore {
   }
 
   async write(readings: readonly Reading[]): Promise<void> {
+    this.triedTs.push(readings.map((r) => r.ts))
     for (const f of this.#entered.splice(0)) f()
     if (this.#gate !== undefined) await this.#gate
     if (this.failNext > 0) {

@@ -99,8 +99,10 @@ describe('SpoolTarget', () => {
     submit(2, 3)
     await pipeline.flush()
     expect(acked).toEqual([1, 2, 3])
-    // Appended without trying the store: [1] and [2, 3].
+    // [1] timed out and was spooled; [2, 3] was appended behind it without trying the store, which
+    // has seen only [1] (the pipeline's write, then the drain's attempts).
     expect(target.stats().batches).toBe(2)
+    expect(new Set(store.triedTs.map((ts) => ts.join(',')))).toEqual(new Set(['1']))
 
     const drained = logs.next(DRAINED)
     store.release()

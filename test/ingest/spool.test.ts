@@ -105,7 +105,7 @@ describe('Spool', () => {
     expect(await segmentFiles()).toEqual([])
   })
 
-  test('a torn last record is cut off with a warning; the records before it survive', async () => {
+  test('a torn last record goes to quarantine, counted and logged, then is cut off; the records before it survive', async () => {
     const spool = await openAt()
     await spool.append(batchOf(1))
     await spool.append(batchOf(2))
@@ -114,11 +114,15 @@ describe('Spool', () => {
     const torn = encodeRecord(Buffer.from(JSON.stringify(batchOf(3))), nowMs, 1)
     await spool.close()
     opened.splice(opened.indexOf(spool), 1)
-    await appendFile(path.join(dir, segmentFileName(1)), torn.subarray(0, RECORD_HEADER_BYTES + 10))
+    const tornBytes = torn.subarray(0, RECORD_HEADER_BYTES + 10)
+    await appendFile(path.join(dir, segmentFileName(1)), tornBytes)
 
     const again = await openAt()
-    expect(again.stats()).toMatchObject({ batches: 2, quarantinedTotal: 0 })
-    expect(logs.warnings()).toEqual([expect.objectContaining({ msg: expect.stringMatching(/^torn record/), offset: whole, bytes: RECORD_HEADER_BYTES + 10 })])
+    expect(again.stats()).toMatchObject({ batches: 2, quarantinedTotal: 1 })
+    expect(logs.errors()).toEqual([
+      expect.objectContaining({ msg: 'damaged spool record moved to quarantine', why: expect.stringMatching(/^torn last record/), offset: whole, bytes: tornBytes.length })
+    ])
+    expect(await readFile(path.join(dir, QUARANTINE_DIR, `${segmentFileName(1)}@${whole}.bad`))).toEqual(tornBytes)
     expect((await stat(path.join(dir, segmentFileName(1)))).size).toBe(whole)
     // New appends go behind the good records, in a new segment.
     await again.append(batchOf(4))
