@@ -119,6 +119,15 @@ export async function runUserAdd(args: string[]): Promise<number> {
       region: region.data,
       displayName: values.name ?? values.username
     })
+    // Accounts made outside the dashboard belong on the audit record too (actor `cli`: whoever had shell access).
+    db.audit({
+      at: Date.now(),
+      actor: 'cli',
+      action: 'user.create',
+      target: `user:${user.id}`,
+      detail: { username: user.username, after: { role: user.role, region: user.region, displayName: user.displayName }, via: 'geowarn user add' },
+      regions: [user.region]
+    })
     console.log(`created ${user.role} ${user.username} for region ${user.region}`)
   } finally {
     db.close()

@@ -83,7 +83,9 @@ export async function buildDashboard(config: DashboardConfig, deps: DashboardDep
     sessions,
     parseCookie: (header) => fastify.parseCookie(header),
     rejects,
-    log: log.child({ module: 'socket' })
+    log: log.child({ module: 'socket' }),
+    now,
+    recheckMs: config.socketRecheckMs
   })
   let live: Live
   try {
@@ -97,6 +99,7 @@ export async function buildDashboard(config: DashboardConfig, deps: DashboardDep
       sink: sockets.sink
     })
   } catch (err) {
+    sockets.stop()
     sockets.io.disconnectSockets(true)
     await fastify.close()
     throw err
@@ -133,6 +136,7 @@ export async function buildDashboard(config: DashboardConfig, deps: DashboardDep
 
   // Socket.IO shares the HTTP server: drop the sockets first or close() waits on them.
   fastify.addHook('preClose', async () => {
+    sockets.stop()
     sockets.io.local.disconnectSockets(true)
   })
   fastify.addHook('onClose', async () => {

@@ -18,7 +18,10 @@ export const DASHBOARD_DEFAULTS = Object.freeze({
   cookieSecure: false,
   // Login failure limiter per IP + username: 10 failures in 5 min (our choice).
   loginMaxFailures: 10,
-  loginWindowMs: 5 * 60_000
+  loginWindowMs: 5 * 60_000,
+  // How often a live socket's session and account are checked again: the longest a socket of a
+  // session ended, or an account disabled or re-scoped, on another instance keeps receiving (our choice).
+  socketRecheckMs: 30_000
 })
 
 export const dashboardConfigSchema = z.object({
@@ -34,6 +37,9 @@ export const dashboardConfigSchema = z.object({
   cookieSecure: z.boolean().default(DASHBOARD_DEFAULTS.cookieSecure),
   loginMaxFailures: z.number().int().positive().default(DASHBOARD_DEFAULTS.loginMaxFailures),
   loginWindowMs: z.number().int().positive().default(DASHBOARD_DEFAULTS.loginWindowMs),
+  socketRecheckMs: z.number().int().positive().default(DASHBOARD_DEFAULTS.socketRecheckMs),
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`. */
+  metricsToken: z.string().min(16, 'at least 16 characters').optional(),
   /** The rule tables the rules service reads (GET /api/sites/:id/rules). Default: `config/rules-default.json` under the repository root. */
   rulesFile: z.string().min(1).optional(),
   /** Its override file; default `config/rules-overrides.json` under the repository root if it exists, else none. */
@@ -71,6 +77,7 @@ export function loadConfig(env: Env): DashboardConfig {
     mqttPassword: ownSecret ?? envString(env.GEOWARN_SERVICE_SECRET),
     webRoot: envString(env.GEOWARN_WEB_ROOT),
     sessionTtlMs: envNumber(env.GEOWARN_SESSION_TTL_MS),
+    metricsToken: envString(env.GEOWARN_METRICS_TOKEN),
     cookieSecure: envBoolean(env.GEOWARN_COOKIE_SECURE),
     rulesFile: envString(env.GEOWARN_RULES_FILE),
     rulesOverridesFile: envString(env.GEOWARN_RULES_OVERRIDES_FILE),
@@ -83,6 +90,7 @@ export function loadConfig(env: Env): DashboardConfig {
     mqttPassword: secretVar(ownSecret === undefined ? 'GEOWARN_SERVICE_SECRET' : 'GEOWARN_SERVICE_SECRET_DASHBOARD'),
     webRoot: 'GEOWARN_WEB_ROOT',
     sessionTtlMs: 'GEOWARN_SESSION_TTL_MS',
+    metricsToken: secretVar('GEOWARN_METRICS_TOKEN'),
     cookieSecure: 'GEOWARN_COOKIE_SECURE',
     rulesFile: 'GEOWARN_RULES_FILE',
     rulesOverridesFile: 'GEOWARN_RULES_OVERRIDES_FILE',

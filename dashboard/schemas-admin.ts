@@ -48,6 +48,8 @@ export const updateAccountBodySchema = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'name at least one of displayName, role, region, disabled')
 
 export const passwordBodySchema = z.object({ password: passwordSchema })
+/** POST /api/me/password: your own, with the current one (a stolen session alone cannot change it). */
+export const ownPasswordBodySchema = z.object({ current: passwordSchema, next: passwordSchema })
 
 export const accountIdParamsSchema = z.object({ id: z.string().min(1).max(64) })
 

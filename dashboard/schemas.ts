@@ -52,8 +52,7 @@ export const healthSchema = z.object({
       source: z.enum(['in-process', 'mqtt']),
       online: z.boolean(),
       reportedAt: z.number().int(),
-      stale: z.boolean(),
-      stats: z.record(z.string(), z.unknown())
+      stale: z.boolean()
     })
   ),
   /** Ingest's durable spool(s): size and age (design.md "Delivery guarantees"). */

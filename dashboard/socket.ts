@@ -19,6 +19,9 @@ import type { SessionStore } from './sessions.js'
 interface SocketData {
   user: SessionInfo
   sessionId: string
+  /** Kept to re-authenticate the socket periodically (the session may end on another instance). */
+  token: string
+  expiresAt: number
 }
 type InterServerEvents = Record<string, never>
 export type DashboardIo = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>
@@ -33,6 +36,9 @@ export interface SocketDeps {
   parseCookie: (header: string) => Record<string, string | undefined>
   rejects: RejectCounter
   log: pino.Logger
+  now: () => number
+  /** How often every live socket's session and account are checked again (config `socketRecheckMs`). */
+  recheckMs: number
 }
 
 export interface Sockets {
@@ -41,6 +47,8 @@ export interface Sockets {
   /** Disconnect the sockets of a session (on logout). */
   dropSession(sessionId: string): void
   count(): number
+  /** Stop the periodic re-check (on close). */
+  stop(): void
 }
 
 /**
@@ -64,11 +72,40 @@ export function attachSockets(server: HttpServer, deps: SocketDeps): Sockets {
     }
     socket.data.user = sessionInfo(auth.user)
     socket.data.sessionId = auth.session.id
+    socket.data.token = auth.token
+    socket.data.expiresAt = auth.session.expiresAt
     next()
   })
 
+  /**
+   * A socket outlives its handshake by hours, and sessions are shared through the platform DB:
+   * another dashboard instance may end the session, disable the account or narrow its scope, and
+   * `dropSession` only reaches this instance's sockets. So every socket is re-authenticated on a
+   * timer (two indexed lookups per socket) and dropped when its session is gone or the account
+   * no longer matches the scope it joined with; the web app then reconnects (new rooms) or
+   * returns to login.
+   */
+  const stillValid = (data: SocketData): boolean => {
+    const auth = authenticate(data.token, sessions, db)
+    return auth !== undefined && auth.session.id === data.sessionId && auth.user.region === data.user.region && auth.user.role === data.user.role
+  }
+  const recheck = setInterval(() => {
+    for (const socket of io.of('/').sockets.values()) {
+      if (stillValid(socket.data)) continue
+      log.info({ username: socket.data.user.username, sessionId: socket.data.sessionId }, 'socket session no longer valid: disconnecting')
+      socket.disconnect(true)
+    }
+  }, deps.recheckMs)
+  recheck.unref()
+
   io.on('connection', (socket) => {
     const user = socket.data.user
+    // Sessions have a fixed lifetime from login: the socket ends with it, not at the next re-check.
+    // setTimeout holds at most 2^31-1 ms (~24.8 days); a longer TTL is left to the re-check.
+    const expiresInMs = socket.data.expiresAt - deps.now()
+    const expiry = expiresInMs < 2 ** 31 ? setTimeout(() => socket.disconnect(true), Math.max(0, expiresInMs)) : undefined
+    expiry?.unref()
+    socket.on('disconnect', () => clearTimeout(expiry))
     void socket.join([regionRoom(user.region), sessionRoom(socket.data.sessionId)])
     socket.emit('session', user)
 
@@ -113,6 +150,7 @@ export function attachSockets(server: HttpServer, deps: SocketDeps): Sockets {
     io,
     sink,
     dropSession: (sessionId) => io.in(sessionRoom(sessionId)).disconnectSockets(true),
-    count: () => io.engine.clientsCount
+    count: () => io.engine.clientsCount,
+    stop: () => clearInterval(recheck)
   }
 }

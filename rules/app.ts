@@ -232,7 +232,22 @@ export async function buildRules(config: RulesConfig, deps: RulesDeps): Promise<
   backlog = null
   for (const [topic, payload] of waiting) handle(topic, payload)
   // From here on (nothing can fail after it): a watcher made earlier would outlive a failed start.
-  const reloader = createRuleReloader({ engine, rulesFile: config.rulesFile, overridesFile: config.overridesFile, log: log.child({ module: 'rule-reload' }) })
+  const reloader = createRuleReloader({
+    engine,
+    rulesFile: config.rulesFile,
+    overridesFile: config.overridesFile,
+    log: log.child({ module: 'rule-reload' }),
+    // Thresholds decide who is warned: a change in force must be on the audit record, not only in a log.
+    // Rule tables are nationwide, so no regions: national administrators read these entries.
+    onApplied: (r) =>
+      db.audit({
+        at: now(),
+        actor: 'rules',
+        action: 'rules.reload',
+        target: `rules:${r.tablesHash}`,
+        detail: { rulesFile: r.rulesFile, overridesFile: r.overridesFile ?? null, tablesHash: r.tablesHash, changedValues: r.changedValues, sections: r.sections, siteProblems: r.siteProblems }
+      })
+  })
   log.info(
     { subscriptions, sites: engine.stats().sites, warmStart: warm, activeAlerts: active.length, ladders: armed, backlog: waiting.length, rainProfile: tables.rain.profile, rulesFile: config.rulesFile, overridesFile: config.overridesFile },
     'rules engine consuming'

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { watch, type FSWatcher } from 'node:fs'
 import { basename, dirname, resolve } from 'node:path'
 import type pino from 'pino'
@@ -36,8 +37,21 @@ export interface RuleReloader {
   close(): void
 }
 
+/** An applied reload, for the audit log (rules/app.ts writes it to the platform DB). */
+export interface AppliedReload {
+  rulesFile: string
+  overridesFile: string | undefined
+  changedValues: number
+  sections: string[]
+  /** The first 16 hex digits of the SHA-256 of the new tables (as JSON): which tables ran from when. */
+  tablesHash: string
+  siteProblems: number
+}
+
 export interface RuleReloaderOptions {
   engine: Engine
+  /** Called after new tables are in force; a throw is logged, the reload stands. */
+  onApplied?: (applied: AppliedReload) => void
   rulesFile: string
   overridesFile?: string | undefined
   log: pino.Logger
@@ -74,6 +88,11 @@ export function createRuleReloader(opts: RuleReloaderOptions): RuleReloader {
     log.info({ rulesFile, overridesFile, changedValues, sections, siteProblems: result.value.length, restartedChannels }, 'rule tables reloaded')
     // The alert sink and escalation timers were built with the start-up ladder.
     if (sections.includes('escalation')) log.warn({ rulesFile }, 'escalation changes apply at the next restart')
+    try {
+      opts.onApplied?.({ rulesFile, overridesFile, changedValues, sections, tablesHash: tablesHash(read.value), siteProblems: result.value.length })
+    } catch (err) {
+      log.error({ err }, 'recording the rule reload failed')
+    }
     return ok({ changedValues, sections, siteProblems: result.value })
   }
 
@@ -132,6 +151,10 @@ export function createRuleReloader(opts: RuleReloaderOptions): RuleReloader {
       for (const w of watchers) w.close()
     }
   }
+}
+
+export function tablesHash(tables: RuleTables): string {
+  return createHash('sha256').update(JSON.stringify(tables), 'utf8').digest('hex').slice(0, 16)
 }
 
 /** What a reload changes: leaf values that differ, and the top-level sections they are in. */

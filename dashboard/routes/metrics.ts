@@ -1,15 +1,22 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyPluginAsync } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import { SPOOL_STATES } from '../../domain/index.js'
 import type { RouteContext } from '../context.js'
 import { probePlatformDb } from './public.js'
 import { collectServiceReports, SERVICE_STALE_AFTER_MS, spoolsOf, type ServiceReport } from '../service-health.js'
+import { tokenFrom } from '../auth.js'
+import { ApiError } from '../errors.js'
 
 /**
  * `GET /metrics` in the Prometheus text format, for the operators' scraper. Built with prom-client
  * (the de-facto Node client: exposition format, process and event-loop metrics) on a registry of
  * its own, so that two dashboards in one process (tests, the launcher) do not share series.
- * Public like /api/health: counts and sizes only, no site or user data.
+ * What it exposes: dependency and service up/down, every numeric value of every service's stats
+ * (nationwide counts such as rule sites, siren sites, offline devices, alerts by state), ingest's
+ * spools, refused inputs by kind and the socket count: no names, ids, places or accounts, but
+ * operational numbers for the whole country. Public unless GEOWARN_METRICS_TOKEN is set, then
+ * only with `Authorization: Bearer <token>`.
  */
 export const metricsRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (fastify, { ctx }) => {
   const registry = new Registry()
@@ -101,11 +108,24 @@ export const metricsRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (f
     }
   })
 
-  fastify.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  // Compared as SHA-256 digests: equal lengths for timingSafeEqual, and no timing leak of the length.
+  const expected = ctx.config.metricsToken === undefined ? undefined : sha256(ctx.config.metricsToken)
+  fastify.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
+    if (expected !== undefined) {
+      const given = tokenFrom(req.headers.authorization, undefined)
+      if (given === undefined || !timingSafeEqual(sha256(given), expected)) {
+        ctx.rejects.reject('http:metrics-unauthorized', 'no or wrong metrics token', { ip: req.ip })
+        throw new ApiError(401, 'GH_ERR_UNAUTHORIZED', 'GET /metrics needs Authorization: Bearer <GEOWARN_METRICS_TOKEN>')
+      }
+    }
     snapshot()
     const body = await registry.metrics()
     return reply.type(registry.contentType).send(body)
   })
+}
+
+function sha256(s: string): Buffer {
+  return createHash('sha256').update(s, 'utf8').digest()
 }
 
 /** [dotted.path, value] for every finite number (and boolean, as 0/1) in a stats object. */

@@ -27,7 +27,9 @@ export const publicRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async 
         broker: { connected: brokerConnected },
         readingsStore: { kind: ctx.readings.kind, ok: readingsOk },
         platformDb: { ok: platformOk },
-        services: Object.fromEntries(reports.map(({ key, ...r }) => [key, r])),
+        // Not `stats`: this answer is public, and the services' stats tell anyone who asks how many
+        // sirens, sites and offline devices there are nationwide. Operators read them on /metrics.
+        services: Object.fromEntries(reports.map((r) => [r.key, { service: r.service, source: r.source, online: r.online, reportedAt: r.reportedAt, stale: r.stale }])),
         spools,
         dashboard: { sockets: ctx.sockets.count(), rejected: ctx.rejects.snapshot() }
       }

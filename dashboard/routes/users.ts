@@ -13,6 +13,7 @@ import {
   accountResponseSchema,
   accountsResponseSchema,
   createAccountBodySchema,
+  ownPasswordBodySchema,
   passwordBodySchema,
   updateAccountBodySchema,
   type Account
@@ -22,8 +23,11 @@ import { nameOf } from '../site-views.js'
 /**
  * Account management by administrators. An administrator manages the accounts whose region lies in
  * their jurisdiction and grants no region outside it; an account outside answers exactly like an
- * unknown one. The platform DB refuses to disable or demote the last enabled national
- * administrator (GH_ERR_LAST_ADMIN), in the transaction that would do it.
+ * unknown one. Administrator accounts are managed only from above: at their own region level an
+ * administrator manages non-administrators, never a peer administrator (no lateral takeover) and
+ * never makes one; they change only their own display name, and their own password through
+ * POST /api/me/password with the current one. The platform DB refuses to disable or demote the
+ * last enabled national administrator (GH_ERR_LAST_ADMIN), in the transaction that would do it.
  */
 export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (fastify, { ctx }) => {
   const errors = { 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema }
@@ -44,6 +48,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (f
       const admin = requireAdmin(authOf(req).user)
       const { password, ...fields } = req.body
       checkRegion(admin, fields.region)
+      checkManageable(admin, fields)
       checkPassword(password)
       const user = storeCall(() => ctx.db.createUser({ ...fields, password }))
       ctx.db.audit({
@@ -64,6 +69,12 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (f
     async (req) => {
       const admin = requireAdmin(authOf(req).user)
       const before = accountInScope(ctx, admin, req.params.id)
+      if (before.id === admin.id) {
+        // Naming an unchanged value is harmless (a client sending the whole form); a change is not.
+        if ((['role', 'region', 'disabled'] as const).some((k) => req.body[k] !== undefined && req.body[k] !== before[k])) {
+          throw new ApiError(403, 'GH_ERR_FORBIDDEN', 'you may change only your own display name; your role, region and status are managed from above')
+        }
+      } else checkManageable(admin, before)
       const patch: UserPatch = {}
       if (req.body.displayName !== undefined) patch.displayName = req.body.displayName
       if (req.body.role !== undefined) patch.role = req.body.role
@@ -72,6 +83,7 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (f
         checkRegion(admin, req.body.region)
         patch.region = req.body.region
       }
+      if (before.id !== admin.id) checkManageable(admin, { role: patch.role ?? before.role, region: patch.region ?? before.region })
       const sessionIds = ctx.sessions.idsOf(before.id)
       const after = storeCall(() => ctx.db.updateUser(before.id, patch))
       const changed = (['displayName', 'role', 'region', 'disabled'] as const).filter((k) => before[k] !== after[k])
@@ -106,9 +118,11 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (f
       const { user: admin, session } = authOf(req)
       requireAdmin(admin)
       const target = accountInScope(ctx, admin, req.params.id)
+      if (target.id === admin.id) throw new ApiError(403, 'GH_ERR_FORBIDDEN', 'change your own password with POST /api/me/password and the current one')
+      checkManageable(admin, target)
       checkPassword(req.body.password)
       storeCall(() => ctx.db.setPassword(target.id, req.body.password))
-      // Whoever knew the old password is out; an administrator resetting their own keeps this session.
+      // Whoever knew the old password is out.
       const ended = ctx.sessions.idsOf(target.id).filter((id) => id !== session.id)
       for (const id of ended) {
         ctx.db.deleteSession(id)
@@ -121,6 +135,44 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (f
         target: `user:${target.id}`,
         detail: { username: target.username, sessionsEnded: ended.length },
         regions: [target.region]
+      })
+      return { ok: true as const }
+    }
+  )
+
+  fastify.post(
+    '/api/me/password',
+    { schema: { summary: 'Change your own password (needs the current one); ends your other sessions', tags: ['auth'], body: ownPasswordBodySchema, response: { 200: okSchema, 400: errorBodySchema, 403: errorBodySchema, 429: errorBodySchema } } },
+    async (req) => {
+      const { user, session } = authOf(req)
+      // A stolen session must not turn into the password itself: the current one is asked for,
+      // and guessing it is limited like logging in.
+      const key = `me-password:${user.id}`
+      if (ctx.limiter.blocked(key)) {
+        ctx.rejects.reject('me-password:rate-limited', 'too many wrong current passwords', { username: user.username })
+        throw new ApiError(429, 'GH_ERR_RATE_LIMITED', 'too many wrong passwords; try again later')
+      }
+      if ((await ctx.db.verifyUser(user.username, req.body.current)) === undefined) {
+        ctx.limiter.fail(key)
+        ctx.rejects.reject('me-password:bad-credentials', 'wrong current password', { username: user.username })
+        throw new ApiError(403, 'GH_ERR_BAD_CREDENTIALS', 'the current password is wrong')
+      }
+      ctx.limiter.succeed(key)
+      checkPassword(req.body.next)
+      storeCall(() => ctx.db.setPassword(user.id, req.body.next))
+      // This session stays; any other (perhaps on a lost phone) ends.
+      const ended = ctx.sessions.idsOf(user.id).filter((id) => id !== session.id)
+      for (const id of ended) {
+        ctx.db.deleteSession(id)
+        ctx.sockets.dropSession(id)
+      }
+      ctx.db.audit({
+        at: ctx.now(),
+        actor: user.username,
+        action: 'user.password.self',
+        target: `user:${user.id}`,
+        detail: { username: user.username, sessionsEnded: ended.length },
+        regions: [user.region]
       })
       return { ok: true as const }
     }
@@ -141,6 +193,17 @@ function accountInScope(ctx: RouteContext, admin: User, id: string): User {
   const user = ctx.db.getUser(id)
   if (user === undefined || !regionContains(admin.region, user.region)) throw new ApiError(404, 'GH_ERR_UNKNOWN_USER', `unknown user ${id}`)
   return user
+}
+
+/**
+ * Administrators are managed only from strictly above: an account that is (or would become) an
+ * administrator at or above the acting administrator's own level is a peer, refused. Non-admin
+ * accounts in the jurisdiction, own level included, are fine.
+ */
+function checkManageable(admin: User, account: Pick<User, 'role' | 'region'>): void {
+  if (account.role === 'admin' && account.region === admin.region) {
+    throw new ApiError(403, 'GH_ERR_FORBIDDEN', `administrator accounts of ${admin.region} are managed by an administrator above it`)
+  }
 }
 
 function checkRegion(admin: User, region: string): void {

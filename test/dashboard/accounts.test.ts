@@ -121,14 +121,99 @@ describe('account management', () => {
     expect(move.json()).toMatchObject({ code: 'GH_ERR_REGION_OUT_OF_SCOPE' })
   })
 
-  test('nobody can disable, demote or move the last enabled national admin', async () => {
+  test('nobody can disable, demote or move the last enabled national admin: not even themselves', async () => {
     const token = await loginAs('nation')
     for (const patch of [{ disabled: true }, { role: 'supervisor' }, { region: '430000' }]) {
       const res = await call(token, 'PATCH', `/api/users/${idOf('nation')}`, patch)
-      expect(res.statusCode).toBe(409)
-      expect(res.json()).toMatchObject({ code: 'GH_ERR_LAST_ADMIN' })
+      expect(res.statusCode).toBe(403)
+      expect(res.json()).toMatchObject({ code: 'GH_ERR_FORBIDDEN' })
     }
+    expect(h.db.getUser(idOf('nation'))).toMatchObject({ role: 'admin', region: '000000', disabled: false })
+    // The store's own guard stays, for the CLI and anything else that writes accounts.
+    expect(() => h.db.updateUser(idOf('nation'), { disabled: true })).toThrow(/GH_ERR_LAST_ADMIN|last/i)
     expect((await call(token, 'GET', '/api/me')).statusCode).toBe(200)
+  })
+
+  test('an administrator cannot take over a peer administrator of the same region, nor make one', async () => {
+    h.db.createUser({ username: 'hunan-admin-2', password: PASSWORD, role: 'admin', region: '430000', displayName: '湖南省管理员二' })
+    const token = await loginAs('hunan-admin')
+    const peer = idOf('hunan-admin-2')
+    for (const [method, url, payload] of [
+      ['PATCH', `/api/users/${peer}`, { disabled: true }],
+      ['PATCH', `/api/users/${peer}`, { role: 'viewer' }],
+      ['PATCH', `/api/users/${peer}`, { region: COUNTY_A }],
+      ['PATCH', `/api/users/${peer}`, { displayName: '被改名' }],
+      ['POST', `/api/users/${peer}/password`, { password: 'taken over now' }],
+      // Making a peer: promoting the province's duty officer, or creating an admin at the province.
+      ['PATCH', `/api/users/${idOf('hunan')}`, { role: 'admin' }],
+      ['POST', '/api/users', { username: 'new-peer', displayName: 'X', role: 'admin', region: '430000', password: 'a long enough one' }]
+    ] as const) {
+      const res = await call(token, method, url, payload)
+      expect(res.statusCode, `${method} ${url} ${JSON.stringify(payload)}`).toBe(403)
+      expect(res.json()).toMatchObject({ code: 'GH_ERR_FORBIDDEN' })
+    }
+    expect(h.db.getUser(peer)).toMatchObject({ role: 'admin', region: '430000', disabled: false, displayName: '湖南省管理员二' })
+    expect(h.db.getUserByUsername('hunan')).toMatchObject({ role: 'duty_officer' })
+    expect(h.db.getUserByUsername('new-peer')).toBeUndefined()
+    expect(await loginAs('hunan-admin-2')).not.toBe('')
+
+    // National admins are peers too: one cannot reset another.
+    h.db.createUser({ username: 'nation-2', password: PASSWORD, role: 'admin', region: '000000', displayName: '部管理员二' })
+    const nation = await loginAs('nation')
+    expect((await call(nation, 'POST', `/api/users/${idOf('nation-2')}/password`, { password: 'taken over now' })).statusCode).toBe(403)
+    expect((await call(nation, 'PATCH', `/api/users/${idOf('nation-2')}`, { disabled: true })).statusCode).toBe(403)
+
+    // Strictly below is fine: the nation manages the province's admins, the province a county admin it makes.
+    expect((await call(nation, 'PATCH', `/api/users/${peer}`, { displayName: '改名了' })).statusCode).toBe(200)
+    const county = await call(token, 'POST', '/api/users', { username: 'county-admin-a', displayName: '县管理员', role: 'admin', region: COUNTY_A, password: 'a long enough one' })
+    expect(county.statusCode).toBe(200)
+    expect((await call(token, 'POST', `/api/users/${idOf('county-admin-a')}/password`, { password: 'another long one' })).statusCode).toBe(200)
+    // …and non-admins at the admin's own level.
+    expect((await call(token, 'PATCH', `/api/users/${idOf('hunan')}`, { displayName: '湖南省值班员' })).statusCode).toBe(200)
+  })
+
+  test('about themselves an administrator changes only the display name; the password only with the current one', async () => {
+    h.db.createUser({ username: 'self-admin', password: PASSWORD, role: 'admin', region: '431100', displayName: '永州管理员' })
+    const token = await loginAs('self-admin')
+    const other = await loginAs('self-admin')
+    const self = idOf('self-admin')
+    for (const patch of [{ role: 'supervisor' }, { region: '430000' }, { disabled: true }]) {
+      const res = await call(token, 'PATCH', `/api/users/${self}`, patch)
+      expect(res.statusCode).toBe(403)
+      expect(res.json()).toMatchObject({ code: 'GH_ERR_FORBIDDEN' })
+    }
+    // A client sending the whole form with its own unchanged values is not refused.
+    expect((await call(token, 'PATCH', `/api/users/${self}`, { displayName: '永州市管理员', role: 'admin', region: '431100' })).json()).toMatchObject({ user: { displayName: '永州市管理员' } })
+    // The admin route would reset it without the current password: a stolen session must not.
+    const reset = await call(token, 'POST', `/api/users/${self}/password`, { password: 'a stolen session' })
+    expect(reset.statusCode).toBe(403)
+    expect(reset.json()).toMatchObject({ code: 'GH_ERR_FORBIDDEN' })
+
+    const wrong = await call(token, 'POST', '/api/me/password', { current: 'not the password', next: 'a stolen session' })
+    expect(wrong.statusCode).toBe(403)
+    expect(wrong.json()).toMatchObject({ code: 'GH_ERR_BAD_CREDENTIALS' })
+    const weak = await call(token, 'POST', '/api/me/password', { current: PASSWORD, next: 'tiny' })
+    expect(weak.json()).toMatchObject({ code: 'GH_ERR_WEAK_PASSWORD' })
+    const ok = await call(token, 'POST', '/api/me/password', { current: PASSWORD, next: 'my own new password' })
+    expect(ok.json()).toEqual({ ok: true })
+    // This session goes on; the other one ended; the new password logs in, the old one no more.
+    expect((await call(token, 'GET', '/api/me')).statusCode).toBe(200)
+    expect((await call(other, 'GET', '/api/me')).statusCode).toBe(401)
+    await expect(loginAs('self-admin')).rejects.toThrow('401')
+    expect(await loginAs('self-admin', 'my own new password')).not.toBe('')
+    const entry = ((await call(token, 'GET', '/api/audit?action=user.password.self')).json() as { entries: Array<Record<string, unknown>> }).entries[0]
+    expect(entry).toMatchObject({ actor: 'self-admin', action: 'user.password.self', target: `user:${self}`, detail: { username: 'self-admin', sessionsEnded: 1 } })
+    expect(JSON.stringify(entry)).not.toContain('my own new password')
+  })
+
+  test('a non-admin changes their own password with the current one; guessing it is rate-limited', async () => {
+    h.db.createUser({ username: 'self-viewer', password: PASSWORD, role: 'viewer', region: COUNTY_A, displayName: '丁' })
+    const token = await loginAs('self-viewer')
+    for (let i = 0; i < 10; i++) expect((await call(token, 'POST', '/api/me/password', { current: `guess ${i}`, next: 'a stolen session' })).statusCode).toBe(403)
+    const limited = await call(token, 'POST', '/api/me/password', { current: PASSWORD, next: 'a stolen session' })
+    expect(limited.statusCode).toBe(429)
+    expect(limited.json()).toMatchObject({ code: 'GH_ERR_RATE_LIMITED' })
+    expect(await loginAs('self-viewer')).not.toBe('')
   })
 
   test('disabling ends the REST session and the live socket at once; the reconnect is refused; enabling lets them log in again', async () => {

@@ -59,3 +59,12 @@ test('the rule files: GEOWARN_RULES_FILE and GEOWARN_RULES_OVERRIDES_FILE, else 
   })
   expect(loadConfig({ GEOWARN_RULES_OVERRIDES_FILE: 'none' }).rulesOverridesFile).toBeUndefined()
 })
+
+test('GEOWARN_METRICS_TOKEN: unset by default, at least 16 characters, never echoed when refused', () => {
+  expect(loadConfig({}).metricsToken).toBeUndefined()
+  expect(loadConfig({ GEOWARN_METRICS_TOKEN: 'scraper-token-0123456789' }).metricsToken).toBe('scraper-token-0123456789')
+  const problems = errorOf({ GEOWARN_METRICS_TOKEN: 'short-secret' }).problems
+  expect(problems).toHaveLength(1)
+  expect(problems[0]).toContain('GEOWARN_METRICS_TOKEN')
+  expect(problems[0]).not.toContain('short-secret')
+})

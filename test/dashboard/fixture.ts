@@ -1,7 +1,7 @@
 import pino from 'pino'
 import type { Alert, RegistryFile } from '../../domain/index.js'
 import { buildDashboard, type DashboardHandle } from '../../dashboard/app.js'
-import { parseConfig } from '../../dashboard/config.js'
+import { parseConfig, type DashboardConfigInput } from '../../dashboard/config.js'
 import type { PlatformDb } from '../../store/platform-db.js'
 import type { ReadingsStore } from '../../store/readings-store.js'
 import { openPlatformDb } from '../../store/sqlite-platform-db.js'
@@ -67,7 +67,7 @@ export interface Harness {
  * A real Aedes on 127.0.0.1 port 0, in-memory stores seeded with two counties, the dashboard on port 0.
  * `wrapDb` puts fault injection around the real DB the dashboard gets (`db` stays the bare one).
  */
-export async function startHarness(opts: { webRoot?: string; wrapDb?: (db: PlatformDb) => PlatformDb } = {}): Promise<Harness> {
+export async function startHarness(opts: { webRoot?: string; wrapDb?: (db: PlatformDb) => PlatformDb; config?: Partial<DashboardConfigInput> } = {}): Promise<Harness> {
   const broker = await startBareBroker()
   const mqttUrl = broker.url
 
@@ -86,7 +86,7 @@ export async function startHarness(opts: { webRoot?: string; wrapDb?: (db: Platf
 
   let clock = T0
   const now = (): number => clock++
-  const dashboard = await buildDashboard(parseConfig({ httpHost: '127.0.0.1', httpPort: 0, mqttUrl, webRoot: opts.webRoot ?? '/nonexistent-geowarn-web' }), {
+  const dashboard = await buildDashboard(parseConfig({ httpHost: '127.0.0.1', httpPort: 0, mqttUrl, webRoot: opts.webRoot ?? '/nonexistent-geowarn-web', ...opts.config }), {
     db: opts.wrapDb === undefined ? db : opts.wrapDb(db),
     readings,
     log: pino({ level: process.env.GEOWARN_TEST_LOG ?? 'silent' }),

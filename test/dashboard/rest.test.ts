@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import type { Alert } from '../../domain/index.js'
 import { COUNTY_A, COUNTY_B, login, makeAlert, PASSWORD, startHarness, T0, USERS, type Harness, type UserKey } from './fixture.js'
@@ -174,6 +177,14 @@ describe('account and audit routes: administrators only', () => {
     expect(res.statusCode).toBe(401)
   })
 
+  test('POST /api/me/password is for every signed-in role but needs a session and the current password', async () => {
+    const anon = await h.dashboard.fastify.inject({ method: 'POST', url: '/api/me/password', payload: { current: PASSWORD, next: 'long enough password' } })
+    expect(anon.statusCode).toBe(401)
+    const res = await h.dashboard.fastify.inject({ method: 'POST', url: '/api/me/password', headers: { authorization: `Bearer ${supervisor}` }, payload: { current: 'wrong one', next: 'long enough password' } })
+    expect(res.statusCode).toBe(403)
+    expect(res.json()).toMatchObject({ code: 'GH_ERR_BAD_CREDENTIALS' })
+  })
+
   test('nothing was changed by the refused calls; the national admin reads both lists', async () => {
     expect(h.db.getUserByUsername('made-by-non-admin')).toBeUndefined()
     expect(h.db.getUserByUsername('viewer-a')).toMatchObject({ role: 'viewer' })
@@ -317,6 +328,7 @@ describe('docs and the web app', () => {
         '/api/users',
         '/api/users/{id}',
         '/api/users/{id}/password',
+        '/api/me/password',
         '/api/audit',
         '/api/stats',
         '/api/devices/offline',
@@ -335,5 +347,48 @@ describe('docs and the web app', () => {
     const api = await get('officerA', '/api/nothing-here')
     expect(api.statusCode).toBe(404)
     expect(api.json()).toMatchObject({ code: 'GH_ERR_NOT_FOUND' })
+  })
+})
+
+describe('/api/regions/map with a map configured', () => {
+  /** A small synthetic map: two provinces, one county in each (squares, not the real outlines). */
+  const square = (x: number, y: number) => ({ type: 'Polygon', coordinates: [[[x, y], [x + 1, y], [x + 1, y + 1], [x, y + 1], [x, y]]] })
+  const MAP = {
+    type: 'FeatureCollection',
+    features: [
+      { type: 'Feature', properties: { adcode: 430000, name: 'Hunan' }, geometry: square(110, 24) },
+      { type: 'Feature', properties: { adcode: COUNTY_A, name: 'Jianghua' }, geometry: square(111, 25) },
+      { type: 'Feature', properties: { code: '510000', name: 'Sichuan' }, geometry: square(103, 30) },
+      { type: 'Feature', properties: { code: COUNTY_B, name: 'Youxian' }, geometry: { type: 'MultiPolygon', coordinates: [square(104, 31).coordinates] } }
+    ]
+  }
+  let mapped: Harness
+  let dir = ''
+  const mapTokens = new Map<UserKey, string>()
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'geowarn-map-'))
+    const file = join(dir, 'map.geojson')
+    writeFileSync(file, JSON.stringify(MAP))
+    mapped = await startHarness({ config: { mapGeoJsonFile: file } })
+    for (const u of ['nation', 'hunan', 'officerA', 'officerB'] as const) mapTokens.set(u, (await login(mapped, u)).token)
+  })
+  afterAll(async () => {
+    await mapped.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  test.each([
+    ['officerA', [COUNTY_A]],
+    ['officerB', [COUNTY_B]],
+    ['hunan', ['430000', COUNTY_A]],
+    ['nation', ['430000', COUNTY_A, '510000', COUNTY_B]]
+  ] as const)('%s receives only the polygons of their jurisdiction', async (user, codes) => {
+    const res = await mapped.dashboard.fastify.inject({ method: 'GET', url: '/api/regions/map', headers: { authorization: `Bearer ${mapTokens.get(user)}` } })
+    expect(res.statusCode).toBe(200)
+    const features = (res.json() as { map: { features: Array<{ properties: { code: string; name: string }; geometry: { type: string } }> } }).map.features
+    expect(features.map((f) => f.properties.code).sort()).toEqual([...codes].sort())
+    // Nothing of the other regions travels, not even their coordinates.
+    const other = user === 'officerA' || user === 'hunan' ? '104,31' : user === 'officerB' ? '111,25' : undefined
+    if (other !== undefined) expect(res.body).not.toContain(other)
   })
 })

@@ -66,6 +66,9 @@ describe('service health heard on gh/sys', () => {
     expect(got.status).toBe('ok')
     expect(got.spools).toEqual([{ key: 'ingest/ing-1', ...SPOOL }])
     expect(got.services['ingest/ing-1']).toMatchObject({ source: 'mqtt', online: true, stale: false })
+    // Public: the services' stats (nationwide counts) stay off it; the spools are the operators' alarm.
+    expect(got.services['ingest/ing-1']).not.toHaveProperty('stats')
+    expect(JSON.stringify(got.services)).not.toContain('received')
 
     const text = await metrics()
     expect(text).toContain('geowarn_ingest_spool_bytes{ingest="ingest/ing-1"} 123456')
@@ -132,5 +135,32 @@ describe('collectServiceReports', () => {
   test('a report without a valid spool yields no spool', () => {
     const odd = new Map<string, ServiceHealth>([['ingest/b', { service: 'ingest', instance: 'b', online: true, at: 1, stats: { spool: { state: 'weird' } } }]])
     expect(spoolsOf(collectServiceReports(undefined, odd, 1, 30_000))).toEqual([])
+  })
+})
+
+describe('/metrics with GEOWARN_METRICS_TOKEN', () => {
+  const TOKEN = 'scraper-token-0123456789'
+  let guarded: Harness
+  beforeAll(async () => {
+    guarded = await startHarness({ config: { metricsToken: TOKEN } })
+  })
+  afterAll(async () => {
+    await guarded.close()
+  })
+  const scrape = (authorization?: string) =>
+    guarded.dashboard.fastify.inject({ method: 'GET', url: '/metrics', ...(authorization === undefined ? {} : { headers: { authorization } }) })
+
+  test('without the token, or with a wrong one, it is 401; with it, the metrics', async () => {
+    for (const auth of [undefined, 'Bearer wrong-token-0123456789', `Basic ${TOKEN}`, 'Bearer ']) {
+      const res = await scrape(auth)
+      expect(res.statusCode, String(auth)).toBe(401)
+      expect(res.json()).toMatchObject({ code: 'GH_ERR_UNAUTHORIZED' })
+      expect(res.body).not.toContain('geowarn_')
+    }
+    const ok = await scrape(`Bearer ${TOKEN}`)
+    expect(ok.statusCode).toBe(200)
+    expect(ok.body).toContain('geowarn_up{component="platform_db"} 1')
+    // /api/health stays public for the load balancer.
+    expect((await guarded.dashboard.fastify.inject({ method: 'GET', url: '/api/health' })).statusCode).toBe(200)
   })
 })

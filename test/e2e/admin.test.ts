@@ -17,6 +17,7 @@ describe.skipIf(!haveChromium)('admin pages in headless Chromium', () => {
   beforeAll(async () => {
     stack = await startStack(repoRoot)
     stack.db.createUser({ username: 'hunan-admin', password: PASSWORD, role: 'admin', region: '430000', displayName: '湖南省管理员' })
+    stack.db.createUser({ username: 'hunan-admin-2', password: PASSWORD, role: 'admin', region: '430000', displayName: '湖南省管理员二' })
     browser = await launchChromium()
   }, 180_000)
 
@@ -45,6 +46,14 @@ describe.skipIf(!haveChromium)('admin pages in headless Chromium', () => {
       await page.getByTestId('nav-admin').click()
       await page.getByTestId('admin-users').waitFor()
       await page.locator('tr[data-username="hunan"]').waitFor()
+      // A peer administrator (same province) is a higher admin's to manage: no buttons, a note.
+      const peer = page.locator('tr[data-username="hunan-admin-2"]')
+      expect(await peer.getByTestId('admin-peer').textContent()).toBe('同级管理员由上级管理员管理')
+      expect(await peer.locator('button').count()).toBe(0)
+      // Oneself: the display name only.
+      await page.locator('tr[data-username="hunan-admin"]').getByTestId('admin-edit').click()
+      expect(await page.getByTestId('admin-edit-form').locator('input[name="region"]').count()).toBe(0)
+      expect(await page.getByTestId('edit-password').count()).toBe(0)
       await page.getByTestId('new-username').fill('jianghua-duty')
       await page.getByTestId('new-display-name').fill('江华值班员')
       await page.getByTestId('new-role').selectOption('duty_officer')
@@ -71,6 +80,20 @@ describe.skipIf(!haveChromium)('admin pages in headless Chromium', () => {
       await signIn('jianghua-duty', 'a long enough one')
       await page.getByTestId('logout').waitFor()
       expect(await page.locator('.topbar .user').textContent()).toBe('江华值班员')
+
+      // The officer changes their own password on My account: the current one is required.
+      await page.getByTestId('nav-account').click()
+      await page.getByTestId('account-form').waitFor()
+      await page.getByTestId('account-current').fill('not my password')
+      await page.getByTestId('account-next').fill('a newer long one')
+      await page.getByTestId('account-confirm').fill('a newer long one')
+      await page.getByTestId('account-submit').click()
+      await expect.poll(() => page.getByTestId('account-message').getAttribute('class')).toBe('error')
+      await page.getByTestId('account-current').fill('a long enough one')
+      await page.getByTestId('account-submit').click()
+      await expect.poll(() => page.getByTestId('account-message').textContent()).toContain('密码已修改')
+      expect(await stack.db.verifyUser('jianghua-duty', 'a newer long one')).toMatchObject({ username: 'jianghua-duty' })
+      expect(await stack.db.verifyUser('jianghua-duty', 'a long enough one')).toBeUndefined()
     } finally {
       await context.close()
     }

@@ -118,6 +118,28 @@ describe('rules service hot reload over a real broker', () => {
     expect(rules.stats().engine.restartedChannels).toBe(0)
   })
 
+  test('an applied reload is on the audit record (actor rules, the files, a hash of the new tables); a refused or unchanged one is not', async () => {
+    await writeFile(overridesFile, JSON.stringify(LOWER_1H))
+    expect((await rules.reloadRules()).ok).toBe(true)
+    // Unchanged files: nothing new in force, nothing to record.
+    expect((await rules.reloadRules()).ok).toBe(true)
+    await writeFile(overridesFile, JSON.stringify(INVALID))
+    expect((await rules.reloadRules()).ok).toBe(false)
+    const entries = db.queryAudit({ action: 'rules.reload' })
+    expect(entries).toHaveLength(1)
+    const entry = entries[0]
+    expect(entry).toMatchObject({ at: T0, actor: 'rules', action: 'rules.reload', detail: { rulesFile: join(dir, 'rules.json'), overridesFile, changedValues: 3, sections: ['overrides'], siteProblems: 0 } })
+    const hash = (entry?.detail as { tablesHash: string }).tablesHash
+    expect(hash).toMatch(/^[0-9a-f]{16}$/)
+    expect(entry?.target).toBe(`rules:${hash}`)
+    // Back to the old tables: another entry, another hash.
+    await writeFile(overridesFile, JSON.stringify(NO_LAYERS))
+    expect((await rules.reloadRules()).ok).toBe(true)
+    const again = db.queryAudit({ action: 'rules.reload' })
+    expect(again).toHaveLength(2)
+    expect((again[0]?.detail as { tablesHash: string }).tablesHash).not.toBe(hash)
+  })
+
   test('the file watch picks up an editor replacing the override file', async () => {
     await rainBeforeReload()
     // Saved the way many editors do: a new file renamed over the old one.

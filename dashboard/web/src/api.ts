@@ -83,6 +83,7 @@ export const api = {
   createUser: (body: NewAccount) => request<{ user: Account }>('POST', '/api/users', body),
   updateUser: (id: string, patch: AccountPatch) => request<{ user: Account }>('PATCH', `/api/users/${encodeURIComponent(id)}`, patch),
   setPassword: (id: string, password: string) => request<{ ok: true }>('POST', `/api/users/${encodeURIComponent(id)}/password`, { password }),
+  changeOwnPassword: (current: string, next: string) => request<{ ok: true }>('POST', '/api/me/password', { current, next }),
   audit: (q: AuditQuery) => request<AuditResponse>('GET', `/api/audit${query({ ...q })}`),
   health: () => request<Health>('GET', '/api/health'),
   regions: () => request<{ root: RegionNode }>('GET', '/api/regions'),

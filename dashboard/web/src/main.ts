@@ -1,10 +1,11 @@
 import { api, ApiError, onUnauthorized } from './api.js'
 import { onLangChange, lang, t } from './i18n.js'
-import { go, href, parseRoute } from './router.js'
+import { go, href, parseRoute, type Route } from './router.js'
 import { openSocket, watchSite, type GeoWarnSocket } from './socket.js'
 import { armSound } from './sound.js'
 import { Store } from './store.js'
 import type { SessionInfo } from './types.js'
+import { renderAccount } from './views/account.js'
 import { renderAdminUsers } from './views/admin-users.js'
 import { renderAlertFeed } from './views/alert-feed.js'
 import { renderAuditLog } from './views/audit-log.js'
@@ -128,19 +129,28 @@ function render(): void {
     return
   }
   const s = ensureShell()
-  disposeView =
-    route.name === 'site'
-      ? renderSite(store, live, s.main, route.siteId)
-      : route.name === 'health'
-        ? renderHealth(s.main)
-        : route.name === 'stats'
-          ? renderStats(store, s.main)
-          : route.name === 'admin-users'
-            ? renderAdminUsers(s.main)
-            : route.name === 'admin-audit'
-              ? renderAuditLog(s.main)
-              : renderOverview(store, s.main, route.region)
+  disposeView = renderRoute(route, s.main, store.session)
   s.main.scrollTop = 0
+}
+
+/** The view of a signed-in route (login is handled before). */
+function renderRoute(route: Exclude<Route, { name: 'login' }>, main: HTMLElement, me: SessionInfo): () => void {
+  switch (route.name) {
+    case 'site':
+      return renderSite(store, live, main, route.siteId)
+    case 'health':
+      return renderHealth(main)
+    case 'stats':
+      return renderStats(store, main)
+    case 'admin-users':
+      return renderAdminUsers(main, me)
+    case 'admin-audit':
+      return renderAuditLog(main)
+    case 'account':
+      return renderAccount(main, me)
+    case 'overview':
+      return renderOverview(store, main, route.region)
+  }
 }
 
 function updateTitle(): void {

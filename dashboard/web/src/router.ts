@@ -3,6 +3,7 @@ export type Route =
   | { name: 'overview'; region: string | null }
   | { name: 'site'; siteId: string }
   | { name: 'health' }
+  | { name: 'account' }
   | { name: 'admin-users' }
   | { name: 'admin-audit' }
   | { name: 'stats' }
@@ -12,6 +13,7 @@ export function parseRoute(hash: string): Route {
   const [head, arg] = parts
   if (head === 'login') return { name: 'login' }
   if (head === 'health') return { name: 'health' }
+  if (head === 'account') return { name: 'account' }
   if (head === 'admin') return arg === 'audit' ? { name: 'admin-audit' } : { name: 'admin-users' }
   if (head === 'stats') return { name: 'stats' }
   if (head === 'site' && arg !== undefined) return { name: 'site', siteId: arg }
@@ -23,6 +25,7 @@ export const href = {
   login: (): string => '#/login',
   overview: (): string => '#/',
   health: (): string => '#/health',
+  account: (): string => '#/account',
   adminUsers: (): string => '#/admin/users',
   adminAudit: (): string => '#/admin/audit',
   stats: (): string => '#/stats',

@@ -96,6 +96,20 @@ export function referenceVelocity(velocities: readonly Point[], historyMs: numbe
   })
 }
 
+/**
+ * α over a velocity series as rules/tangent-angle.ts rates it: the velocities are smoothed over
+ * `smoothMs`, v_eq is the median of the SMOOTHED history (or the site's configured value), and α
+ * compares the smoothed velocity with it.
+ */
+export function tangentAngleSeries(
+  velocities: readonly Point[],
+  opts: { smoothMs: number; historyMs: number; referenceMinSpanMs: number; minReferenceMmPerDay: number; configuredVeq?: number | undefined }
+): Point[] {
+  const smoothed = trailingMean(velocities, opts.smoothMs)
+  const veq = referenceVelocity(smoothed, opts.historyMs, opts.referenceMinSpanMs, opts.configuredVeq)
+  return tangentAngles(smoothed, veq, opts.minReferenceMmPerDay)
+}
+
 /** The improved tangent angle α = arctan(v / v_eq) in degrees (Xu et al. 2009); NaN without v_eq. */
 export function tangentAngleDeg(vMmPerDay: number, veqMmPerDay: number): number {
   if (!(veqMmPerDay > 0) || !Number.isFinite(vMmPerDay)) return Number.NaN

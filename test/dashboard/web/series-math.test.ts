@@ -13,6 +13,7 @@ import {
   rollingSums,
   tangentAngleDeg,
   tangentAngles,
+  tangentAngleSeries,
   trailingMean,
   trailingVelocity,
   type Point
@@ -94,6 +95,27 @@ describe('displacement models', () => {
     const angles = tangentAngles(smoothed, [[T0, 0.5], [T0 + HOUR_MS, 20]], 1)
     // v_eq below the minimum: no angle (rules: within the noise of the fit).
     expect(angles).toEqual([[T0 + HOUR_MS, 45]])
+  })
+
+  test('α takes v_eq from the smoothed velocities, as the rules do, not from the raw ones', () => {
+    // A creep that moves in bursts: 40 mm/d one hour in four, still otherwise. The raw median is
+    // 0 (below the 1 mm/d minimum: no angle at all); the smoothed velocity runs near 10 mm/d.
+    const v: Point[] = Array.from({ length: 72 }, (_, i) => [T0 + i * HOUR_MS, i % 4 === 3 ? 40 : 0])
+    const opts = { smoothMs: 24 * HOUR_MS, historyMs: 168 * HOUR_MS, referenceMinSpanMs: 24 * HOUR_MS, minReferenceMmPerDay: 1 }
+    expect(tangentAngles(trailingMean(v, opts.smoothMs), referenceVelocity(v, opts.historyMs, opts.referenceMinSpanMs), 1)).toEqual([])
+    const angles = tangentAngleSeries(v, opts)
+    const smoothed = trailingMean(v, opts.smoothMs)
+    const veq = referenceVelocity(smoothed, opts.historyMs, opts.referenceMinSpanMs)
+    expect(angles).toHaveLength(72 - 24)
+    for (const [t, a] of angles) {
+      const i = (t - T0) / HOUR_MS
+      expect(a).toBe(Math.round(tangentAngleDeg(smoothed[i]?.[1] ?? 0, veq[i]?.[1] ?? 0) * 10) / 10)
+      // A steady (if bursty) creep stays near 45°.
+      expect(a).toBeGreaterThan(35)
+      expect(a).toBeLessThan(55)
+    }
+    // The site's configured v_eq still wins.
+    expect(tangentAngleSeries(v, { ...opts, configuredVeq: 1e9 })).toEqual(smoothed.map(([t]) => [t, 0]))
   })
 
   test('the 1/v line through the rules’ failure time fits a Fukuzono series exactly', () => {

@@ -3,6 +3,7 @@ import type { Account } from '../admin-types.js'
 import { h, setChildren } from '../dom.js'
 import { t, type MessageKey } from '../i18n.js'
 import { href } from '../router.js'
+import type { SessionInfo } from '../types.js'
 
 const ROLES = ['viewer', 'duty_officer', 'supervisor', 'admin'] as const
 type Role = (typeof ROLES)[number]
@@ -25,10 +26,11 @@ export function adminTabs(current: 'users' | 'audit'): HTMLElement {
 /**
  * Account management for administrators: the accounts of their jurisdiction, a form to create
  * one, and per account edit (name, role, region, new password) and disable / enable. The server
- * enforces every rule (jurisdiction, last national admin, password length); the page shows its
- * refusal in the officer's language.
+ * enforces every rule (jurisdiction, peer administrators, password length); the page offers only
+ * what the server allows (no actions on a peer administrator, only the display name on oneself)
+ * and shows any refusal in the officer's language.
  */
-export function renderAdminUsers(container: HTMLElement): () => void {
+export function renderAdminUsers(container: HTMLElement, me: SessionInfo): () => void {
   const message = h('p', { class: 'muted', role: 'status', 'data-testid': 'admin-message' })
   const tableBody = h('tbody', {})
   const editor = h('div', { 'data-testid': 'admin-editor' })
@@ -72,8 +74,19 @@ export function renderAdminUsers(container: HTMLElement): () => void {
   }
 
   function row(u: Account): HTMLElement {
+    const self = u.username === me.username
+    const peer = !self && u.role === 'admin' && u.region === me.region
+    const cells = [
+      h('td', {}, u.username),
+      h('td', {}, u.displayName),
+      h('td', {}, roleName(u.role)),
+      h('td', {}, `${u.regionName} (${u.region})`),
+      h('td', {}, h('span', { class: u.disabled ? 'pill bad' : 'pill ok' }, t(u.disabled ? 'admin.disabled' : 'admin.enabled')))
+    ]
     const edit = h('button', { type: 'button', class: 'btn', 'data-testid': 'admin-edit' }, t('admin.edit'))
-    edit.addEventListener('click', () => openEditor(u))
+    edit.addEventListener('click', () => openEditor(u, self))
+    if (peer) return h('tr', { 'data-username': u.username }, ...cells, h('td', { class: 'muted', 'data-testid': 'admin-peer' }, t('admin.peer')))
+    if (self) return h('tr', { 'data-username': u.username }, ...cells, h('td', {}, edit))
     const toggle = h('button', { type: 'button', class: u.disabled ? 'btn' : 'btn btn-danger', 'data-testid': 'admin-toggle' }, t(u.disabled ? 'admin.enable' : 'admin.disable'))
     toggle.addEventListener('click', () => {
       if (!u.disabled && !window.confirm(t('admin.confirmDisable', { username: u.username }))) return
@@ -87,19 +100,10 @@ export function renderAdminUsers(container: HTMLElement): () => void {
         .catch(fail)
         .finally(() => (toggle.disabled = false))
     })
-    return h(
-      'tr',
-      { 'data-username': u.username, class: u.disabled ? 'muted' : null },
-      h('td', {}, u.username),
-      h('td', {}, u.displayName),
-      h('td', {}, roleName(u.role)),
-      h('td', {}, `${u.regionName} (${u.region})`),
-      h('td', {}, h('span', { class: u.disabled ? 'pill bad' : 'pill ok' }, t(u.disabled ? 'admin.disabled' : 'admin.enabled'))),
-      h('td', {}, edit, ' ', toggle)
-    )
+    return h('tr', { 'data-username': u.username, class: u.disabled ? 'muted' : null }, ...cells, h('td', {}, edit, ' ', toggle))
   }
 
-  function openEditor(u: Account): void {
+  function openEditor(u: Account, self: boolean): void {
     const displayName = h('input', { name: 'displayName', value: u.displayName, required: true, maxlength: 64 })
     const role = roleSelect('edit', u.role)
     const region = h('input', { name: 'region', value: u.region, pattern: '\\d{6}', required: true, inputmode: 'numeric' })
@@ -110,9 +114,11 @@ export function renderAdminUsers(container: HTMLElement): () => void {
       { class: 'admin-form', 'data-testid': 'admin-edit-form' },
       h('h3', {}, t('admin.editing', { username: u.username })),
       h('label', {}, t('admin.displayName'), displayName),
-      h('label', {}, t('admin.role'), role),
-      h('label', {}, t('admin.region'), region),
-      h('label', {}, t('admin.newPassword'), password),
+      // About oneself only the display name: role, region and password are a higher admin's (or My account's).
+      self ? h('p', { class: 'muted' }, t('admin.self')) : null,
+      self ? null : h('label', {}, t('admin.role'), role),
+      self ? null : h('label', {}, t('admin.region'), region),
+      self ? null : h('label', {}, t('admin.newPassword'), password),
       h('div', {}, h('button', { type: 'submit', class: 'btn btn-primary' }, t('admin.save')), ' ', cancel)
     )
     cancel.addEventListener('click', () => setChildren(editor))
@@ -121,7 +127,7 @@ export function renderAdminUsers(container: HTMLElement): () => void {
       const patch = {
         ...(displayName.value.trim() === u.displayName ? {} : { displayName: displayName.value.trim() }),
         ...(role.value === u.role ? {} : { role: role.value as Role }),
-        ...(region.value === u.region ? {} : { region: region.value })
+        ...(region.value.trim() === u.region ? {} : { region: region.value.trim() })
       }
       const steps: Array<() => Promise<unknown>> = []
       if (Object.keys(patch).length > 0) steps.push(() => api.updateUser(u.id, patch))

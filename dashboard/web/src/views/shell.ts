@@ -17,7 +17,8 @@ export interface Shell {
 export function renderShell(store: Store, onLogout: () => void): Shell {
   const status = h('span', { class: 'conn', 'data-testid': 'connection' })
   const banner = h('div', { class: 'stale-banner', role: 'alert', 'data-testid': 'stale-banner', hidden: true }, t('conn.lost'))
-  const user = h('span', { class: 'user' })
+  // The officer's name opens their own account page (change password).
+  const user = h('a', { class: 'user nav-link', href: href.account(), 'data-testid': 'nav-account', title: t('account.title') })
   // Shown to administrators only; the server refuses everyone else anyway (403).
   const admin = h('a', { class: 'nav-link', href: href.adminUsers(), 'data-testid': 'nav-admin', hidden: true }, t('nav.admin'))
   const logout = h('button', { type: 'button', class: 'link-button', 'data-testid': 'logout' }, t('logout'))

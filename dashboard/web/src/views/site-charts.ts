@@ -12,12 +12,10 @@ import {
   lineThroughRoot,
   maxOf,
   rebucketSums,
-  referenceVelocity,
   risePerDay,
   rollingSums,
   round,
-  tangentAngles,
-  trailingMean,
+  tangentAngleSeries,
   trailingVelocity,
   type Point
 } from '../series-math.js'
@@ -173,8 +171,8 @@ export function displacementChart(siteId: string, rules: unknown): MeasureChart 
         const type = key.split('|')[0] as SensorType
         const points = series.points(key)
         const v = trailingVelocity(points, s.spanMs, s.minSamples)
-        const veq = referenceVelocity(v, s.historyMs, s.referenceMinSpanMs, configuredVeq(rules, type))
-        const angle = tangentAngles(trailingMean(v, s.smoothMs), veq, s.minReferenceMmPerDay)
+        // As rules/tangent-angle.ts: v_eq from the smoothed history, not the raw (noisy) velocities.
+        const angle = tangentAngleSeries(v, { ...s, configuredVeq: configuredVeq(rules, type) })
         return {
           key,
           displacement: shownFrom(points, fromMs).map(([ts, x]): Point => [ts, round(x, 2)]),
