@@ -1,6 +1,7 @@
 import type { Alert, AlertLevel, RegistryFile, Site } from '../domain/index.js'
 import { listChildren } from '../store/divisions.js'
 import type { PlatformDb, UserRole } from '../store/platform-db.js'
+import { mulberry32 } from '../device-sim/prng.js'
 
 /**
  * The synthetic country the dashboard benchmark opens: N sites spread over the real counties
@@ -37,17 +38,6 @@ export const FANOUT_USERS: ReadonlyArray<{ username: string; role: UserRole; reg
 ]
 export const NATION_ADMIN = FANOUT_USERS[0] as (typeof FANOUT_USERS)[number]
 
-/** mulberry32: small, fast, and the same sequence everywhere. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function countiesOf(province: string): string[] {
   return listChildren(province).flatMap((city) => listChildren(city.code).map((c) => c.code))
@@ -66,7 +56,7 @@ export interface World {
 
 /** `siteCount` sites, round-robin over the counties (so every county has some), near a per-county centre. */
 export function buildWorld(siteCount: number, now: number): World {
-  const random = rng(20260727)
+  const random = mulberry32(20260727)
   const counties: Array<{ code: string; lon: number; lat: number }> = []
   for (const p of PROVINCES) {
     const [w, s, e, n] = p.box

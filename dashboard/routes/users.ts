@@ -120,22 +120,8 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (f
       const target = accountInScope(ctx, admin, req.params.id)
       if (target.id === admin.id) throw new ApiError(403, 'GH_ERR_FORBIDDEN', 'change your own password with POST /api/me/password and the current one')
       checkManageable(admin, target)
-      checkPassword(req.body.password)
-      storeCall(() => ctx.db.setPassword(target.id, req.body.password))
       // Whoever knew the old password is out.
-      const ended = ctx.sessions.idsOf(target.id).filter((id) => id !== session.id)
-      for (const id of ended) {
-        ctx.db.deleteSession(id)
-        ctx.sockets.dropSession(id)
-      }
-      ctx.db.audit({
-        at: ctx.now(),
-        actor: admin.username,
-        action: 'user.password',
-        target: `user:${target.id}`,
-        detail: { username: target.username, sessionsEnded: ended.length },
-        regions: [target.region]
-      })
+      setPasswordEndingSessions(ctx, { actor: admin.username, action: 'user.password', target, password: req.body.password, keepSession: session.id })
       return { ok: true as const }
     }
   )
@@ -158,22 +144,8 @@ export const userRoutes: FastifyPluginAsyncZod<{ ctx: RouteContext }> = async (f
         throw new ApiError(403, 'GH_ERR_BAD_CREDENTIALS', 'the current password is wrong')
       }
       ctx.limiter.succeed(key)
-      checkPassword(req.body.next)
-      storeCall(() => ctx.db.setPassword(user.id, req.body.next))
       // This session stays; any other (perhaps on a lost phone) ends.
-      const ended = ctx.sessions.idsOf(user.id).filter((id) => id !== session.id)
-      for (const id of ended) {
-        ctx.db.deleteSession(id)
-        ctx.sockets.dropSession(id)
-      }
-      ctx.db.audit({
-        at: ctx.now(),
-        actor: user.username,
-        action: 'user.password.self',
-        target: `user:${user.id}`,
-        detail: { username: user.username, sessionsEnded: ended.length },
-        regions: [user.region]
-      })
+      setPasswordEndingSessions(ctx, { actor: user.username, action: 'user.password.self', target: user, password: req.body.next, keepSession: session.id })
       return { ok: true as const }
     }
   )
@@ -238,4 +210,29 @@ function storeCall<T>(fn: () => T): T {
         throw err
     }
   }
+}
+
+/**
+ * Set an account's password, end every other session of it (REST and live sockets), and audit it.
+ * `keepSession` is the caller's own, when the caller is that account or resets it from theirs.
+ */
+function setPasswordEndingSessions(
+  ctx: RouteContext,
+  op: { actor: string; action: 'user.password' | 'user.password.self'; target: { id: string; username: string; region: string }; password: string; keepSession: string }
+): void {
+  checkPassword(op.password)
+  storeCall(() => ctx.db.setPassword(op.target.id, op.password))
+  const ended = ctx.sessions.idsOf(op.target.id).filter((id) => id !== op.keepSession)
+  for (const id of ended) {
+    ctx.db.deleteSession(id)
+    ctx.sockets.dropSession(id)
+  }
+  ctx.db.audit({
+    at: ctx.now(),
+    actor: op.actor,
+    action: op.action,
+    target: `user:${op.target.id}`,
+    detail: { username: op.target.username, sessionsEnded: ended.length },
+    regions: [op.target.region]
+  })
 }
