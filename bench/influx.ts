@@ -15,16 +15,9 @@ import { openPlatformDb } from '../store/sqlite-platform-db.js'
 import { Arrivals } from './arrivals.js'
 import { LoadGenerator } from './load.js'
 import { startOurs } from './pipeline-rig.js'
-import { benchDevices, closedRun, runDir, type ClosedRun } from './runs.js'
+import { benchDevices, CLOSED_RUN_SETTINGS, closedRun, runDir, WARM_UP_COUNT, type ClosedRun } from './runs.js'
 import { ratios, spread, type SuiteOptions, type SuiteResult } from './stats.js'
 import { loadWorkload, nativeLiveMessages, type Workload } from './workload.js'
-
-/** As pipeline.ts, with InfluxDB behind ingest. */
-const SETTINGS = {
-  full: { runs: 5, count: 700, window: 4 },
-  quick: { runs: 2, count: 25, window: 4 }
-}
-const WARM_UP_COUNT = 20
 
 /**
  * Sustained ingest throughput into InfluxDB (a throwaway influxd 1.x, api v1, started here) beside
@@ -33,7 +26,7 @@ const WARM_UP_COUNT = 20
  * writes into fresh databases; gzip is off on both sides (loopback).
  */
 export async function benchInflux(opts: SuiteOptions): Promise<SuiteResult> {
-  const s = opts.quick ? SETTINGS.quick : SETTINGS.full
+  const s = opts.quick ? CLOSED_RUN_SETTINGS.quick : CLOSED_RUN_SETTINGS.full
   if (!existsSync(INFLUXD_PATH)) {
     return { suite: 'influx', figures: [], notes: [`skipped: no influxd at ${INFLUXD_PATH} (apt-get install influxdb)`] }
   }

@@ -8,21 +8,9 @@ import { Arrivals } from './arrivals.js'
 import { LoadGenerator } from './load.js'
 import { haveMosquitto, MOSQUITTO_PATH } from './mosquitto.js'
 import { startBareAedes, startMosquittoRig, startOurs, type Rig } from './pipeline-rig.js'
-import { benchDevices, closedRun, runDir, type ClosedRun } from './runs.js'
+import { benchDevices, CLOSED_RUN_SETTINGS, closedRun, runDir, WARM_UP_COUNT, type ClosedRun } from './runs.js'
 import { ratios, spread, type Figure, type SuiteOptions, type SuiteResult } from './stats.js'
 import { loadWorkload } from './workload.js'
-
-/**
- * Messages per device per run (72 devices, ~1 reading each) and QoS 1 messages each keeps in
- * flight; timed runs after one untimed warm-up run on each rig. Enough in flight to saturate the
- * pipeline: since Aedes acknowledges a publish before delivering it, our broker's admission gate
- * is then what paces the publishers (waits of a few ms; overload.ts for twice this load).
- */
-const SETTINGS = {
-  full: { runs: 5, count: 700, window: 4 },
-  quick: { runs: 2, count: 25, window: 4 }
-}
-const WARM_UP_COUNT = 20
 
 /**
  * Sustained throughput, broker to store, of ours with the SQLite store (the embedded default),
@@ -31,7 +19,7 @@ const WARM_UP_COUNT = 20
  * broker), and the rigs take turns, so that a noisy neighbour slows both sides of each ratio alike.
  */
 export async function benchPipeline(opts: SuiteOptions): Promise<SuiteResult> {
-  const s = opts.quick ? SETTINGS.quick : SETTINGS.full
+  const s = opts.quick ? CLOSED_RUN_SETTINGS.quick : CLOSED_RUN_SETTINGS.full
   const w = await loadWorkload()
   const devices = benchDevices(w.registry)
   const root = await mkdtemp(join(tmpdir(), 'geowarn-bench-pipeline-'))

@@ -9,6 +9,19 @@ import { percentile } from './stats.js'
 /** Bound on one run's arrivals: a stall fails the benchmark instead of hanging it. */
 export const RUN_TIMEOUT_MS = 90_000
 
+/**
+ * Closed-loop runs of the pipeline and influx suites: messages per device per run (72 devices,
+ * ~1 reading each) and QoS 1 messages each keeps in flight; timed runs after one untimed warm-up
+ * run on each rig. Enough in flight to saturate the pipeline: since Aedes acknowledges a publish
+ * before delivering it, our broker's admission gate is then what paces the publishers (waits of a
+ * few ms; overload.ts for twice this load). One setting for both, so their figures compare.
+ */
+export const CLOSED_RUN_SETTINGS = {
+  full: { runs: 5, count: 700, window: 4 },
+  quick: { runs: 2, count: 25, window: 4 }
+}
+export const WARM_UP_COUNT = 20
+
 /** The publishers: every native demo device (72), each with its own connection and secret. */
 export function benchDevices(registry: RegistryFile): LoadDevice[] {
   return registry.devices.filter((d) => d.dialect === 'native').map((d) => ({ id: d.id, secret: d.secret ?? '' }))

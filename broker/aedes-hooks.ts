@@ -35,6 +35,12 @@ export interface HookDeps {
   log: pino.Logger
   now: () => number
   serviceSecret: (role: ServiceRole) => string
+  /**
+   * Called for every accepted device uplink, after the ACL and the rewrite, before Aedes
+   * acknowledges or queues it: `proceed` lets it in (the broker's admission gate, app.ts). Absent:
+   * let in at once.
+   */
+  admitUplink?: (client: Client, packet: PublishPacket, proceed: () => void) => void
 }
 
 export type BrokerHooks = Required<Pick<AedesOptions, 'authenticate' | 'authorizePublish' | 'authorizeSubscribe' | 'authorizeForward'>>
@@ -110,6 +116,10 @@ export function createAedesAdapter(deps: HookDeps): AedesAdapter {
           // A retained reading would be replayed to every new subscriber as if it were fresh.
           packet.retain = false
           counters.rewritten++
+          if (deps.admitUplink !== undefined) {
+            deps.admitUplink(client, packet, () => done(null))
+            return
+          }
         }
         done(null)
         return

@@ -4,7 +4,6 @@ import { performance } from 'node:perf_hooks'
 import { Aedes } from 'aedes'
 import type pino from 'pino'
 import { WebSocketServer, createWebSocketStream } from 'ws'
-import { parseUplinkTopic } from '../domain/index.js'
 import type { PlatformDb } from '../store/platform-db.js'
 import { createAedesAdapter, type BrokerStats as HookStats } from './aedes-hooks.js'
 import { WS_PATH, type BrokerConfig } from './config.js'
@@ -39,12 +38,6 @@ const MAX_CLIENT_ID_LENGTH = 64
 
 export async function buildBroker(config: BrokerConfig, deps: BrokerDeps): Promise<BrokerHandle> {
   const log = deps.log.child({ module: 'broker' })
-  const adapter = createAedesAdapter({
-    db: deps.db,
-    log,
-    now: deps.now ?? Date.now,
-    serviceSecret: (role) => config.services[role] ?? config.serviceSecret
-  })
   const gate = new PublishGate({
     limit: config.uplinkWindow,
     quietMs: config.overloadQuietMs,
@@ -52,19 +45,20 @@ export async function buildBroker(config: BrokerConfig, deps: BrokerDeps): Promi
     now: () => performance.now(),
     onTransition: reportOverload(log, config)
   })
+  const adapter = createAedesAdapter({
+    db: deps.db,
+    log,
+    now: deps.now ?? Date.now,
+    serviceSecret: (role) => config.services[role] ?? config.serviceSecret,
+    // Only accepted device uplinks queue at the gate; a service's publish (an alert, a command)
+    // never waits behind readings. QoS 0 and 1 only: Aedes authorizes every QoS 2 PUBLISH, each
+    // DUP resend too, but delivers a message id once (aedes lib/handlers/publish.js,
+    // [MQTT-4.3.3-2]), so a resend would hold room that no `publish` event ever frees. Devices
+    // publish QoS 1 (design.md): a QoS 2 uplink comes from a misconfigured device and goes ungated.
+    admitUplink: (client, packet, proceed) => (packet.qos === 2 ? proceed() : gate.admit(packet, client, proceed))
+  })
   const aedes = await Aedes.createBroker({
     ...adapter.hooks,
-    // After the ACL and the rewrite, so that only accepted device uplinks queue at the gate; a
-    // service's publish (an alert, a command) never waits behind readings.
-    // QoS 0 and 1 only: Aedes authorizes every QoS 2 PUBLISH, each DUP resend too, but delivers a
-    // message id once (aedes lib/handlers/publish.js, [MQTT-4.3.3-2]), so a resend would hold room
-    // that no `publish` event ever frees. Devices publish QoS 1 (design.md): a QoS 2 uplink comes
-    // from a misconfigured device and goes ungated.
-    authorizePublish: (client, packet, done) =>
-      adapter.hooks.authorizePublish(client, packet, (err) => {
-        if (err || client === null || packet.qos === 2 || !parseUplinkTopic(packet.topic).ok) done(err)
-        else gate.admit(packet, client, () => done(null))
-      }),
     // mqemitter's parallel deliveries: uplinks can hold at most half of them, so alerts, commands
     // and presence always find a free one.
     concurrency: 2 * config.uplinkWindow,

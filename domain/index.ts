@@ -1,6 +1,7 @@
 export * from './alerts.js'
 export * from './commands.js'
 export * from './decode.js'
+export * from './displacement.js'
 export * from './dzt0450.js'
 export * from './ids.js'
 export * from './levels.js'

@@ -1,4 +1,4 @@
-import type { Reading, SensorType } from '../domain/index.js'
+import { displacementMm, type Reading, type SensorType } from '../domain/index.js'
 import { fitAcceleration, newAccelerationFit } from './acceleration.js'
 import { DisplacementSeries } from './displacement-series.js'
 import { newObservations, rankOf, type Channel, type Evaluator, type IndicatorSpec, type Observation } from './evaluator.js'
@@ -36,22 +36,7 @@ export const FORECAST_POINTS_INDICATOR = 'forecast.inverse-velocity.points'
 export const FORECAST_SPAN_INDICATOR = 'forecast.inverse-velocity.span'
 export const VELOCITY_UNIT = 'mm/d'
 
-/** The displacement U of a reading in mm, or undefined if its fields lack it. */
-export function displacementMm(type: SensorType, fields: Readonly<Record<string, number>>): number | undefined {
-  switch (type) {
-    case 'gnss': {
-      const dx = fields.dxMm
-      const dy = fields.dyMm
-      return dx === undefined || dy === undefined ? undefined : Math.sqrt(dx * dx + dy * dy)
-    }
-    case 'crack':
-      return fields.openingMm
-    case 'deep_disp':
-      return fields.dispXMm
-    default:
-      return undefined
-  }
-}
+export { displacementMm }
 
 /** What a displacement channel shows beyond its observations (replay, inspection). */
 export interface DisplacementChannel extends Channel {

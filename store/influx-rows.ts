@@ -41,25 +41,25 @@ function fieldsOf(values: readonly unknown[], c: Columns): Record<string, number
   return fields
 }
 
-function seriesType(series: Series): SensorType | undefined {
-  const t = sensorTypeSchema.safeParse(series.tags?.type)
-  return t.success ? t.data : undefined
+/** Device, sensor and type of a series grouped by them; undefined (reported) when a tag is missing. */
+function seriesId(s: Series, foreign: Foreign): { deviceId: string; sensorId: string; type: SensorType } | undefined {
+  const deviceId = s.tags?.device
+  const sensorId = s.tags?.sensor
+  const type = sensorTypeSchema.safeParse(s.tags?.type)
+  if (deviceId !== undefined && sensorId !== undefined && type.success) return { deviceId, sensorId, type: type.data }
+  foreign('series without device, sensor or a known type', s)
+  return undefined
 }
 
 /** Raw rows of series grouped by device, sensor, type. */
 export function readingsOf(series: readonly Series[], siteId: string, foreign: Foreign): Reading[] {
   const out: Reading[] = []
   for (const s of series) {
-    const deviceId = s.tags?.device
-    const sensorId = s.tags?.sensor
-    const type = seriesType(s)
-    if (deviceId === undefined || sensorId === undefined || type === undefined) {
-      foreign('series without device, sensor or a known type', s)
-      continue
-    }
+    const id = seriesId(s, foreign)
+    if (id === undefined) continue
     const c = columnsOf(s)
     for (const values of s.values ?? []) {
-      const r = reading(values, c, { deviceId, sensorId, type, siteId })
+      const r = reading(values, c, { ...id, siteId })
       if (r === undefined) foreign('row without time, region or fields', s)
       else out.push(r)
     }
@@ -98,19 +98,14 @@ function reading(values: readonly unknown[], c: Columns, id: Pick<Reading, 'devi
 export function aggregatesOf(series: readonly Series[], fn: AggregateFn, foreign: Foreign): AggregatePoint[] {
   const out: AggregatePoint[] = []
   for (const s of series) {
-    const deviceId = s.tags?.device
-    const sensorId = s.tags?.sensor
-    const type = seriesType(s)
-    if (deviceId === undefined || sensorId === undefined || type === undefined) {
-      foreign('series without device, sensor or a known type', s)
-      continue
-    }
+    const id = seriesId(s, foreign)
+    if (id === undefined) continue
     const c = columnsOf(s, `${fn}_`)
     for (const values of s.values ?? []) {
       const ts = values[c.time]
       const fields = fieldsOf(values, c)
       // fill(none) already drops empty windows; a window with only `seq` has no field to show.
-      if (typeof ts === 'number' && fields !== undefined) out.push({ ts, deviceId, sensorId, type, fields })
+      if (typeof ts === 'number' && fields !== undefined) out.push({ ts, ...id, fields })
     }
   }
   return out

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client'
 import { SPOOL_STATES } from '../../domain/index.js'
 import type { RouteContext } from '../context.js'
 import { probePlatformDb } from './public.js'
-import { collectServiceReports, SERVICE_STALE_AFTER_MS, spoolsOf, type ServiceReport } from '../service-health.js'
+import { collectServiceReports, SERVICE_STALE_AFTER_MS, spoolsOf, type ServiceReport, type SpoolReport } from '../service-health.js'
 import { tokenFrom } from '../auth.js'
 import { ApiError } from '../errors.js'
 
@@ -24,8 +24,10 @@ export const metricsRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (f
 
   // One snapshot per scrape, shared by every collector below.
   let reports: ServiceReport[] = []
+  let spools: SpoolReport[] = []
   const snapshot = (): void => {
     reports = collectServiceReports(ctx.health?.(), ctx.live.serviceHealth(), ctx.now(), SERVICE_STALE_AFTER_MS)
+    spools = spoolsOf(reports)
   }
 
   new Gauge({
@@ -63,7 +65,7 @@ export const metricsRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (f
     }
   })
 
-  const spoolGauge = (name: string, help: string, pick: (s: ReturnType<typeof spoolsOf>[number]) => number): void => {
+  const spoolGauge = (name: string, help: string, pick: (s: SpoolReport) => number): void => {
     new Gauge({
       name,
       help,
@@ -71,7 +73,7 @@ export const metricsRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (f
       registers: [registry],
       collect() {
         this.reset()
-        for (const s of spoolsOf(reports)) this.set({ ingest: s.key }, pick(s))
+        for (const s of spools) this.set({ ingest: s.key }, pick(s))
       }
     })
   }
@@ -86,7 +88,7 @@ export const metricsRoutes: FastifyPluginAsync<{ ctx: RouteContext }> = async (f
     registers: [registry],
     collect() {
       this.reset()
-      for (const s of spoolsOf(reports)) for (const state of SPOOL_STATES) this.set({ ingest: s.key, state }, s.state === state ? 1 : 0)
+      for (const s of spools) for (const state of SPOOL_STATES) this.set({ ingest: s.key, state }, s.state === state ? 1 : 0)
     }
   })
   new Counter({

@@ -73,22 +73,7 @@ export function rainMm(fields: Readonly<Record<string, number>>): number | undef
   return fields.intervalMm
 }
 
-/**
- * The displacement a chart shows for each sensor type, mm: the GNSS horizontal resultant
- * (domain.md §3 "GNSS horizontal resultant"), the crack opening, the along-slide deep displacement.
- */
-export function displacementMm(type: SensorType, fields: Readonly<Record<string, number>>): number | undefined {
-  switch (type) {
-    case 'gnss':
-      return fields.dxMm === undefined || fields.dyMm === undefined ? undefined : Math.hypot(fields.dxMm, fields.dyMm)
-    case 'crack':
-      return fields.openingMm
-    case 'deep_disp':
-      return fields.dispXMm
-    default:
-      return undefined
-  }
-}
+export { displacementMm } from '../../../domain/displacement.js'
 
 /**
  * The site's level as steps over [fromMs, nowMs], from its alerts' level histories: the level in
